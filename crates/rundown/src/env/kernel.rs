@@ -1,0 +1,115 @@
+//! The Windows kernel: `KEVENT` waits, IRQL in `CR8`, nonpaged pool from NtosKrnl.
+//!
+//! The routines are declared here rather than taken from wdk-sys so that this crate stays a
+//! plain `no_std` library; the driver that links it imports them from ntoskrnl.exe.
+
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize};
+
+/// `KEVENT`: a `DISPATCHER_HEADER` and nothing else, 24 bytes, pointer-aligned on x64.
+#[repr(C, align(8))]
+pub(crate) struct KEvent([u8; 24]);
+
+/// `EVENT_TYPE::SynchronizationEvent`, the kind NT's own run-down wait block uses.
+const SYNCHRONIZATION_EVENT: i32 = 1;
+/// `KWAIT_REASON::Executive`.
+const EXECUTIVE: i32 = 0;
+/// `KPROCESSOR_MODE::KernelMode`: keeps the waiter's stack resident while it sleeps.
+const KERNEL_MODE: i8 = 0;
+/// `POOL_TYPE::NonPagedPoolNx`.
+const NON_PAGED_POOL_NX: i32 = 512;
+/// `ALL_PROCESSOR_GROUPS` for `KeQueryActiveProcessorCountEx`.
+const ALL_PROCESSOR_GROUPS: u16 = 0xffff;
+
+unsafe extern "system" {
+    fn KeInitializeEvent(event: *mut KEvent, kind: i32, state: u8);
+    fn KeSetEvent(event: *mut KEvent, increment: i32, wait: u8) -> i32;
+    fn KeWaitForSingleObject(object: *mut c_void, reason: i32, mode: i8, alertable: u8, timeout: *mut i64) -> i32;
+    fn KeGetCurrentProcessorNumberEx(number: *mut c_void) -> u32;
+    fn KeQueryActiveProcessorCountEx(group: u16) -> u32;
+    fn ExAllocatePoolWithTag(pool_type: i32, size: usize, tag: u32) -> *mut c_void;
+    fn ExFreePoolWithTag(block: *mut c_void, tag: u32);
+}
+
+/// The number of processors, one cache-aware slot each.
+pub(crate) fn processor_count() -> u32 {
+    // SAFETY: callable at any IRQL, no pointer arguments.
+    unsafe { KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS) }.max(1)
+}
+
+/// The processor the caller runs on (it may move at IRQL < DISPATCH_LEVEL).
+pub(crate) fn current_processor() -> u32 {
+    // SAFETY: a NULL PROCESSOR_NUMBER pointer is allowed; only the index is returned.
+    unsafe { KeGetCurrentProcessorNumberEx(core::ptr::null_mut()) }
+}
+
+/// The current IRQL: on x64, `KeGetCurrentIrql` is a read of `CR8`.
+pub(crate) fn current_irql() -> u8 {
+    let irql: u64;
+    // SAFETY: reading CR8 has no side effects; kernel code runs at CPL 0.
+    unsafe { core::arch::asm!("mov {}, cr8", out(reg) irql, options(nomem, nostack, preserves_flags)) };
+    // CR8 holds a 4-bit priority class.
+    (irql & 0xf) as u8
+}
+
+/// Sets the IRQL, returning the old one: `KeRaiseIrql` and `KeLowerIrql` are writes of `CR8`.
+pub(crate) fn swap_irql(new: u8) -> u8 {
+    let old = current_irql();
+    // SAFETY: callers only move between levels their tokens prove (raise, then lower back).
+    unsafe { core::arch::asm!("mov cr8, {}", in(reg) u64::from(new), options(nomem, nostack, preserves_flags)) };
+    old
+}
+
+/// Nonpaged pool.
+///
+/// # Safety
+/// `size` must be non-zero; `align` must be at most 16 (pool blocks are 16-byte aligned on x64).
+pub(crate) unsafe fn pool_allocate(size: usize, align: usize, tag: u32) -> *mut u8 {
+    debug_assert!(align <= 16);
+    // SAFETY: non-zero size, a valid pool type; callable at <= DISPATCH_LEVEL.
+    unsafe { ExAllocatePoolWithTag(NON_PAGED_POOL_NX, size, tag) }.cast()
+}
+
+/// Returns pool from [`pool_allocate`].
+///
+/// # Safety
+/// `block` came from `pool_allocate` with `tag` and is not used afterwards.
+pub(crate) unsafe fn pool_free(block: *mut u8, _size: usize, _align: usize, tag: u32) {
+    // SAFETY: the caller passes a live pool block and its tag.
+    unsafe { ExFreePoolWithTag(block.cast(), tag) }
+}
+
+/// A `KEVENT` in the waiter's wait block, exactly as NT's own run-down wait uses one.
+pub(crate) struct Event(UnsafeCell<KEvent>);
+
+impl Event {
+    /// Storage for an event; [`Event::arm`] initializes it in place.
+    pub(crate) fn new() -> Self {
+        Self(UnsafeCell::new(KEvent([0; 24])))
+    }
+
+    /// `KeInitializeEvent` in the event's final place (a `KEVENT` holds a list head that points
+    /// to itself, so it must not move afterwards: the pin says so).
+    pub(crate) fn arm(self: core::pin::Pin<&Self>) {
+        // SAFETY: the event is pinned and not yet visible to any setter.
+        unsafe { KeInitializeEvent(self.0.get(), SYNCHRONIZATION_EVENT, 0) }
+    }
+
+    /// `KeWaitForSingleObject` in kernel mode, not alertable, no timeout.
+    pub(crate) fn wait(self: core::pin::Pin<&Self>) {
+        // SAFETY: an armed, pinned event; waiting is allowed at <= APC_LEVEL, which every caller's
+        // token proves.
+        unsafe { KeWaitForSingleObject(self.0.get().cast(), EXECUTIVE, KERNEL_MODE, 0, core::ptr::null_mut()) };
+    }
+
+    /// `KeSetEvent` with `Wait = FALSE`, which NT allows on an event in a waiter's stack.
+    ///
+    /// # Safety
+    /// `event` points to an armed event whose waiter has not yet been released.
+    pub(crate) unsafe fn set(event: *const Self) {
+        // SAFETY: the caller guarantees the event is armed and its waiter still waits on it.
+        unsafe { KeSetEvent((*event).0.get(), 0, 0) };
+    }
+}

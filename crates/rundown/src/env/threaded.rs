@@ -1,0 +1,150 @@
+//! The host and loom environments: threads park on a flag, IRQL and processor number are
+//! per-thread values that tests can set.
+
+use core::cell::Cell;
+use core::sync::atomic::Ordering;
+
+use super::std;
+use super::threads::{self, thread};
+use super::tracked_cell::UnsafeCell;
+
+pub(crate) use threads::sync::atomic::{AtomicBool, AtomicUsize};
+
+/// How many run-down slots a cache-aware reference spreads over. On the host this is the number
+/// of processors the process may use; under loom it is two, the smallest that shows migration.
+pub(crate) fn processor_count() -> u32 {
+    if cfg!(loom) {
+        return 2;
+    }
+    let available = std::thread::available_parallelism().map_or(1, core::num::NonZero::get);
+    u32::try_from(available).unwrap_or(u32::MAX)
+}
+
+threads::thread_local! {
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
+    static IRQL: Cell<u8> = Cell::new(0);
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
+    static PROCESSOR: Cell<Option<u32>> = Cell::new(None);
+}
+
+/// The calling thread's modelled IRQL.
+pub(crate) fn current_irql() -> u8 {
+    IRQL.with(Cell::get)
+}
+
+/// Sets the calling thread's modelled IRQL, returning the old one (KeRaiseIrql / KeLowerIrql).
+pub(crate) fn swap_irql(new: u8) -> u8 {
+    IRQL.with(|irql| irql.replace(new))
+}
+
+/// The processor the calling thread runs on, or the one a test pinned it to.
+pub(crate) fn current_processor() -> u32 {
+    PROCESSOR.with(Cell::get).unwrap_or_else(super::hardware_processor)
+}
+
+/// Host-side controls over the modelled machine, for tests and benchmarks.
+///
+/// These exist only where the crate runs in threads on a host (plain `cargo test` and loom);
+/// the kernel build reads the real processor and IRQL.
+///
+/// ```
+/// rundown::simulation::run_on_processor(Some(1));
+/// // Cache-aware acquires and releases on this thread now use slot 1 (modulo the slot count).
+/// rundown::simulation::run_on_processor(None);
+/// ```
+pub mod simulation {
+    use super::{Cell, PROCESSOR};
+
+    /// Makes the calling thread report `processor` as its current processor, as if the scheduler
+    /// had moved it there; `None` goes back to the real processor number.
+    pub fn run_on_processor(processor: Option<u32>) {
+        PROCESSOR.with(|cell: &Cell<Option<u32>>| cell.set(processor));
+    }
+
+    /// How many slots a cache-aware run-down reference made now would have.
+    #[must_use]
+    pub fn processor_count() -> u32 {
+        super::processor_count()
+    }
+}
+
+/// Pool memory: the global allocator stands in for nonpaged pool.
+///
+/// # Safety
+/// `size` must be non-zero and `align` a power of two.
+pub(crate) unsafe fn pool_allocate(size: usize, align: usize, _tag: u32) -> *mut u8 {
+    match core::alloc::Layout::from_size_align(size, align) {
+        // SAFETY: the caller guarantees a non-zero size.
+        Ok(layout) => unsafe { std::alloc::alloc(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// Returns memory from [`pool_allocate`].
+///
+/// # Safety
+/// `block` came from `pool_allocate(size, align, tag)` with the same `size` and `align`, and is
+/// not used afterwards.
+pub(crate) unsafe fn pool_free(block: *mut u8, size: usize, align: usize, _tag: u32) {
+    // SAFETY: the caller passes the layout the block was allocated with, which was valid then.
+    let layout = unsafe { core::alloc::Layout::from_size_align_unchecked(size, align) };
+    // SAFETY: the block came from `alloc` with this layout.
+    unsafe { std::alloc::dealloc(block, layout) }
+}
+
+/// A one-shot wake-up for one waiting thread, living in the waiter's wait block.
+///
+/// The waiter's thread handle is copied out before the flag is set, because the moment the flag
+/// reads true the waiter may return and its stack frame, which holds this event, ends
+/// (rust-lang/rust#55005). Under loom, dropping the event writes to the handle, so a setter that
+/// touched it after the flag would be reported as a data race.
+pub(crate) struct Event {
+    waiter: UnsafeCell<Option<thread::Thread>>,
+    signaled: AtomicBool,
+}
+
+impl Event {
+    /// An unsignaled event that will wake the calling thread.
+    pub(crate) fn new() -> Self {
+        Self { waiter: UnsafeCell::new(Some(thread::current())), signaled: AtomicBool::new(false) }
+    }
+
+    /// Prepares the event in its final place. Parking needs no preparation.
+    #[expect(clippy::unused_self, reason = "the kernel's event initializes in place; the API is shared")]
+    pub(crate) fn arm(self: core::pin::Pin<&Self>) {}
+
+    /// Sleeps until [`Event::set`] ran.
+    pub(crate) fn wait(self: core::pin::Pin<&Self>) {
+        while !self.signaled.load(Ordering::Acquire) {
+            thread::park();
+        }
+    }
+
+    /// Wakes the waiter.
+    ///
+    /// # Safety
+    /// `event` points to an armed event whose waiter is in [`Event::wait`] or about to enter it,
+    /// and nothing else sets it. The event may be freed as soon as this sets the flag.
+    pub(crate) unsafe fn set(event: *const Self) {
+        // SAFETY: the waiter cannot return before the flag is set, so the event is alive here.
+        let handle = unsafe { &(*event).waiter };
+        // SAFETY: nobody writes the handle before the waiter returns.
+        let waiter = handle.with(|handle| unsafe { (*handle).clone() });
+        // SAFETY: still alive. This store is the last access to the event: after it the waiter
+        // may return and end the frame that holds it.
+        unsafe { (*event).signaled.store(true, Ordering::Release) };
+        if let Some(waiter) = waiter {
+            waiter.unpark();
+        }
+    }
+}
+
+impl Drop for Event {
+    fn drop(&mut self) {
+        // The waiter's frame ends here: a write that loom orders against every setter's read.
+        self.waiter.with_mut(|handle| {
+            // SAFETY: `&mut self` gives exclusive access to the handle.
+            unsafe { *handle = None }
+        });
+    }
+}

@@ -1,0 +1,55 @@
+//! What a guard and an owner need from a run-down reference, sealed to this crate's two kinds.
+
+use core::num::NonZeroU32;
+
+/// A run-down reference guards can be taken on: [`RundownRef`](crate::RundownRef) or
+/// [`CacheAwareRundownRef`](crate::CacheAwareRundownRef).
+///
+/// The trait is sealed; its operations are reached through
+/// [`RundownGuard`](crate::RundownGuard) and [`RundownOwner`](crate::RundownOwner).
+///
+/// ```
+/// use rundown::{Protection, RundownRef};
+///
+/// fn assert_protection<P: Protection>() {}
+/// assert_protection::<RundownRef>();
+/// ```
+pub trait Protection: sealed::RawProtection {}
+
+pub(crate) mod sealed {
+    use super::NonZeroU32;
+
+    /// The provider calls behind the safe types. Unnameable outside the crate, so its methods
+    /// cannot be called from there.
+    pub trait RawProtection: Sync {
+        /// Acquires `count` protections; false once a run down started or at the count limit.
+        fn acquire_raw(&self, count: NonZeroU32) -> bool;
+
+        /// Releases `count` protections.
+        ///
+        /// # Safety
+        /// The caller holds `count` protections from [`RawProtection::acquire_raw`] and gives
+        /// them up.
+        unsafe fn release_raw(&self, count: NonZeroU32);
+
+        /// Runs down: waits until every protection is released.
+        ///
+        /// # Safety
+        /// Only the owner calls it, in the active or completed state. IRQL <= `APC_LEVEL`.
+        unsafe fn wait_raw(&self);
+
+        /// Marks the run down complete.
+        ///
+        /// # Safety
+        /// Only the owner calls it, after [`RawProtection::wait_raw`] returned.
+        /// IRQL <= `APC_LEVEL`.
+        unsafe fn completed_raw(&self);
+
+        /// Grants protection again.
+        ///
+        /// # Safety
+        /// Only the owner calls it, after [`RawProtection::completed_raw`].
+        /// IRQL <= `APC_LEVEL`.
+        unsafe fn reinitialize_raw(&self);
+    }
+}

@@ -6,7 +6,7 @@
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
 
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use core::sync::atomic::AtomicUsize;
 
 /// `KEVENT`: a `DISPATCHER_HEADER` and nothing else, 24 bytes, pointer-aligned on x64.
 #[repr(C, align(8))]

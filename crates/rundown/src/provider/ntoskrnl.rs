@@ -68,7 +68,9 @@ fn raw_block(block: &NtCacheAware) -> RawCacheAware {
 /// Whether adding `count` to a word holding `value` stays within `limit`. A cache-aware slot may
 /// sit below zero, so the count is read as signed.
 fn within(value: usize, count: u32, limit: usize) -> bool {
-    value & ACTIVE != 0 || i128::from(value.cast_signed() >> COUNT_SHIFT) + i128::from(count) <= limit as i128
+    let outstanding = value.cast_signed() >> COUNT_SHIFT;
+    let count = isize::try_from(count).unwrap_or(isize::MAX);
+    value & ACTIVE != 0 || outstanding.checked_add(count).is_some_and(|next| next <= limit.cast_signed())
 }
 
 // SAFETY: each function forwards to the NtosKrnl routine of the same name, which implements the

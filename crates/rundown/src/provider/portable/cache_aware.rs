@@ -115,7 +115,11 @@ impl CacheAwareBlock {
 
     fn current_slot(&self) -> &AtomicUsize {
         let slots = self.slots();
-        &slots[env::current_processor() as usize % slots.len()].0
+        let processor = env::current_processor() as usize;
+        // NT takes the processor number modulo the slot count; it is almost always in range
+        // already, and the division costs more than the rest of an acquire.
+        let index = if processor < slots.len() { processor } else { processor % slots.len() };
+        &slots[index].0
     }
 
     /// Each slot may hold at most its share of [`MAX_OUTSTANDING`], so the sum cannot pass it.

@@ -1,0 +1,16 @@
+//! Rule: the cache-aware owner's wait runs at IRQL <= APC_LEVEL, so a DISPATCH_LEVEL token is
+//! refused.
+//! Seed ExWaitForRundownProtectionRelease (wdm.h), Requirements: "IRQL <= APC_LEVEL"; the
+//! cache-aware form (ExWaitForRundownProtectionReleaseCacheAware) documents the same limit.
+
+use rundown::CacheAwareRundownRef;
+use rundown::irql::{Dispatch, PassiveLevel};
+
+fn main() {
+    let mut passive = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    let mut shared = CacheAwareRundownRef::allocate(&passive).expect("pool");
+    let owner = shared.owner(&passive);
+    let dispatch_token = passive.raise::<Dispatch>();
+    let _run_down = owner.wait_for_release(&dispatch_token);
+    drop(dispatch_token);
+}

@@ -144,6 +144,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         self.acquire_counted(count)
     }
 
+    #[inline]
     fn acquire_counted(&self, count: NonZeroU32) -> Option<RundownGuard<'_, Self>> {
         // SAFETY: the guard takes the protections the provider just granted.
         self.acquire_raw(count).then(|| unsafe { RundownGuard::new(self, count) })
@@ -167,6 +168,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         }
     }
 
+    #[inline]
     fn block(&self) -> &Block {
         // SAFETY: initialized at construction and alive until `free` or drop.
         unsafe { self.block.as_ref() }

@@ -72,6 +72,7 @@ impl RundownRef {
         self.acquire_counted(count)
     }
 
+    #[inline]
     fn acquire_counted(&self, count: NonZeroU32) -> Option<RundownGuard<'_, Self>> {
         // SAFETY: the guard takes the protections the provider just granted.
         self.acquire_raw(count).then(|| unsafe { RundownGuard::new(self, count) })

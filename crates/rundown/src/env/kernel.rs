@@ -40,12 +40,14 @@ pub(crate) fn processor_count() -> u32 {
 }
 
 /// The processor the caller runs on (it may move at IRQL < DISPATCH_LEVEL).
+#[inline]
 pub(crate) fn current_processor() -> u32 {
     // SAFETY: a NULL PROCESSOR_NUMBER pointer is allowed; only the index is returned.
     unsafe { KeGetCurrentProcessorNumberEx(core::ptr::null_mut()) }
 }
 
 /// The current IRQL: on x64, `KeGetCurrentIrql` is a read of `CR8`.
+#[inline]
 pub(crate) fn current_irql() -> u8 {
     let irql: u64;
     // SAFETY: reading CR8 has no side effects; kernel code runs at CPL 0.

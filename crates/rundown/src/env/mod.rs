@@ -64,6 +64,7 @@ mod tracked_cell {
 
 /// How a thread finds out which processor it runs on, in the threaded environments.
 #[cfg(all(target_os = "linux", not(loom), not(feature = "kernel")))]
+#[inline]
 fn hardware_processor() -> u32 {
     // SAFETY: sched_getcpu takes no arguments and only reads the calling thread's state.
     let cpu = unsafe { libc::sched_getcpu() };

@@ -39,6 +39,7 @@ pub(crate) fn swap_irql(new: u8) -> u8 {
 }
 
 /// The processor the calling thread runs on, or the one a test pinned it to.
+#[inline]
 pub(crate) fn current_processor() -> u32 {
     PROCESSOR.with(Cell::get).unwrap_or_else(super::hardware_processor)
 }

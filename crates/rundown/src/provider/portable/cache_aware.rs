@@ -107,12 +107,14 @@ pub(crate) unsafe fn free(block: NonNull<CacheAwareBlock>) {
 }
 
 impl CacheAwareBlock {
+    #[inline]
     fn slots(&self) -> &[Slot] {
         // SAFETY: the invariants: `number` initialized slots at `run_refs`, living as long as the
         // header.
         unsafe { core::slice::from_raw_parts(self.run_refs, self.number as usize) }
     }
 
+    #[inline]
     fn current_slot(&self) -> &AtomicUsize {
         let slots = self.slots();
         let processor = env::current_processor() as usize;
@@ -123,11 +125,13 @@ impl CacheAwareBlock {
     }
 
     /// Each slot may hold at most its share of [`MAX_OUTSTANDING`], so the sum cannot pass it.
+    #[inline]
     fn slot_limit(&self) -> usize {
         MAX_OUTSTANDING / self.number as usize
     }
 
     /// `ExAcquireRundownProtectionCacheAwareEx`.
+    #[inline]
     pub(crate) fn acquire(&self, count: u32) -> bool {
         word::acquire(self.current_slot(), count, self.slot_limit())
     }
@@ -136,6 +140,7 @@ impl CacheAwareBlock {
     ///
     /// # Safety
     /// The caller holds `count` protections on this reference and gives them up.
+    #[inline]
     pub(crate) unsafe fn release(&self, count: u32) {
         // SAFETY: the protections are held on the reference; the slot sum counts them.
         unsafe { word::release(self.current_slot(), count) }

@@ -48,19 +48,23 @@ unsafe impl Provider for Portable {
         word::reinitialize(run_ref);
     }
 
+    #[inline]
     unsafe fn acquire(run_ref: &RundownWord) -> bool {
         word::acquire(run_ref, 1, MAX_OUTSTANDING)
     }
 
+    #[inline]
     unsafe fn acquire_ex(run_ref: &RundownWord, count: u32) -> bool {
         word::acquire(run_ref, count, MAX_OUTSTANDING)
     }
 
+    #[inline]
     unsafe fn release(run_ref: &RundownWord) {
         // SAFETY: the caller holds one protection.
         unsafe { word::release(run_ref, 1) }
     }
 
+    #[inline]
     unsafe fn release_ex(run_ref: &RundownWord, count: u32) {
         // SAFETY: the caller holds `count` protections.
         unsafe { word::release(run_ref, count) }
@@ -92,10 +96,12 @@ unsafe impl Provider for Portable {
         unsafe { cache_aware::free(block) }
     }
 
+    #[inline]
     unsafe fn cache_aware_acquire(block: &CacheAwareBlock, count: u32) -> bool {
         block.acquire(count)
     }
 
+    #[inline]
     unsafe fn cache_aware_release(block: &CacheAwareBlock, count: u32) {
         // SAFETY: forwarded from the caller.
         unsafe { block.release(count) }

@@ -15,6 +15,7 @@ use crate::env::AtomicUsize;
 ///
 /// The count is compared as a signed number because a cache-aware slot may sit below zero after a
 /// thread released on a different processor than it acquired on.
+#[inline]
 pub(crate) fn acquire(word: &AtomicUsize, count: u32, limit: usize) -> bool {
     let increment = ((count as usize) << COUNT_SHIFT).cast_signed();
     let limit = (limit << COUNT_SHIFT).cast_signed();
@@ -38,6 +39,7 @@ pub(crate) fn acquire(word: &AtomicUsize, count: u32, limit: usize) -> bool {
 /// # Safety
 /// The caller holds `count` protections on this word (for a cache-aware slot: on the reference
 /// the slot belongs to) and gives them up.
+#[inline]
 pub(crate) unsafe fn release(word: &AtomicUsize, count: u32) {
     let decrement = (count as usize) << COUNT_SHIFT;
     let mut current = word.load(Acquire);

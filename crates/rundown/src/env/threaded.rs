@@ -118,7 +118,7 @@ impl Event {
     /// Sleeps until [`Event::set`] ran.
     pub(crate) fn wait(self: core::pin::Pin<&Self>) {
         while !self.signaled.load(Ordering::Acquire) {
-            thread::park();
+            sleep_until_woken();
         }
     }
 
@@ -136,8 +136,30 @@ impl Event {
         // may return and end the frame that holds it.
         unsafe { (*event).signaled.store(true, Ordering::Release) };
         if let Some(waiter) = waiter {
-            waiter.unpark();
+            wake(&waiter);
         }
+    }
+}
+
+/// Parks until woken (or spuriously).
+///
+/// Under loom the waiter yields instead: loom's `unpark` hands the waker's whole causality to
+/// the woken thread, even one that never parks, which would hide both a waker that touches the
+/// event between its flag store and the wake-up and a waiter that reads the flag too weakly.
+/// With yields, the flag is the only synchronization, as it is for a real waiter that saw it
+/// set before parking.
+fn sleep_until_woken() {
+    if cfg!(loom) {
+        thread::yield_now();
+    } else {
+        thread::park();
+    }
+}
+
+/// Wakes a thread parked in [`sleep_until_woken`].
+fn wake(waiter: &thread::Thread) {
+    if !cfg!(loom) {
+        waiter.unpark();
     }
 }
 
@@ -149,4 +171,14 @@ impl Drop for Event {
             unsafe { *handle = None }
         });
     }
+}
+
+/// Marks the end of a wait block's `remaining` count: under loom, an exclusive access that loom
+/// orders against every releaser's atomic access, so a releaser that touched the block after
+/// the final release would be reported (rust-lang/rust#55005).
+pub(crate) fn retire(remaining: &mut AtomicUsize) {
+    #[cfg(loom)]
+    remaining.with_mut(|_| ());
+    #[cfg(not(loom))]
+    let _ = remaining.get_mut();
 }

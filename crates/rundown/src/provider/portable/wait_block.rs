@@ -82,3 +82,11 @@ impl WaitBlock {
         }
     }
 }
+
+impl Drop for WaitBlock {
+    fn drop(&mut self) {
+        // The waiter's frame ends here: under loom, a releaser's access after the final
+        // subtraction is reported.
+        crate::env::retire(&mut self.remaining);
+    }
+}

@@ -66,7 +66,9 @@ pub(crate) unsafe fn release(word: &AtomicUsize, count: u32) {
 /// address of this call's (now dead) wait block with bit 0 set, as NT leaves it: only
 /// [`completed`] or [`reinitialize`] may touch it next.
 pub(crate) fn wait_for_release(word: &AtomicUsize) {
-    let mut current = match word.compare_exchange(0, ACTIVE, Acquire, Acquire) {
+    // AcqRel, like NT's interlocked operations: a reader refused by the active bit also sees
+    // what the owner wrote before it started the run down.
+    let mut current = match word.compare_exchange(0, ACTIVE, AcqRel, Acquire) {
         Ok(_) => return,
         Err(seen) if seen & ACTIVE != 0 => return,
         Err(seen) => seen,

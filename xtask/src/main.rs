@@ -1,1 +1,60 @@
-fn main() {}
+//! `cargo xtask`: the project's tasks, in Rust so that they run wherever cargo does.
+//!
+//! `cargo xtask` is an alias (`.cargo/config.toml`) for `cargo run -q -p xtask --`.
+
+mod bench;
+mod cmd;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The project's tasks.
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about = "The rundown workspace's tasks, run as `cargo xtask <COMMAND>`",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every check CI runs (`.ci/run` is `cargo xtask test`)
+    ///
+    /// Formatting, clippy (also under loom), the workspace's tests, the loom model, the stress
+    /// test under AddressSanitizer and ThreadSanitizer (when a nightly toolchain is installed),
+    /// the benchmarks' build and the docs.
+    ///
+    /// Steps run in order; a failed step does not stop the later ones unless --fail-fast is
+    /// given. The last line is `xtask: N passed, M failed` (and `, K skipped`), and the exit
+    /// status is non-zero if any step failed.
+    Test(test::Args),
+    /// Run the criterion benchmarks once and print the ratio table the README quotes
+    ///
+    /// Writes docs/bench/results.md and copies criterion's violin plots beside it. Exits
+    /// non-zero when a goal is missed. The machine should be otherwise idle.
+    Bench {
+        /// Only rebuild the table from the last run's results.
+        #[arg(long)]
+        report_only: bool,
+    },
+    // Planned: `build` (the driver package), `demo`, `stress` (long sanitizer runs).
+}
+
+fn main() -> ExitCode {
+    let passed = match Cli::parse().command {
+        Command::Test(args) => test::run(&args),
+        Command::Bench { report_only } => bench::run(report_only).unwrap_or_else(|error| {
+            eprintln!("xtask: bench: {error:#}");
+            false
+        }),
+    };
+    if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -71,7 +71,11 @@ fn uncontended(c: &mut Criterion) {
 }
 
 /// Runs `pairs` acquire+release pairs on each of two threads at once; returns the wall time.
-fn two_threads<P: Protection>(protection: &P, pairs: u64, acquire: for<'a> fn(&'a P, &PassiveLevel) -> Option<RundownGuard<'a, P>>) -> Duration {
+fn two_threads<P: Protection>(
+    protection: &P,
+    pairs: u64,
+    acquire: for<'a> fn(&'a P, &PassiveLevel) -> Option<RundownGuard<'a, P>>,
+) -> Duration {
     let start = Barrier::new(3);
     thread::scope(|scope| {
         for _ in 0..2 {
@@ -126,7 +130,9 @@ fn wake_latency(c: &mut Criterion) {
                         held.wait();
                         // Wait until the owner has published its wait block and gone to sleep.
                         // SAFETY: reading the live word.
-                        while unsafe { shared.as_ptr().cast::<AtomicUsize>().as_ref() }.expect("word").load(Acquire) & 1 == 0 {
+                        while unsafe { shared.as_ptr().cast::<AtomicUsize>().as_ref() }.expect("word").load(Acquire) & 1
+                            == 0
+                        {
                             std::hint::spin_loop();
                         }
                         thread::sleep(Duration::from_micros(50));

@@ -69,7 +69,11 @@ fn main() {
     // SAFETY: every reader has ended.
     let last = unsafe { Box::from_raw(current.load(Acquire)) };
     println!("rotations : {ROTATIONS} (last generation {})", last.number);
-    println!("reads     : {} under protection, {} refused while a rotation ran", reads.load(Relaxed), refused.load(Relaxed));
+    println!(
+        "reads     : {} under protection, {} refused while a rotation ran",
+        reads.load(Relaxed),
+        refused.load(Relaxed)
+    );
     println!("torn reads: {}", torn.load(Relaxed));
     println!("elapsed   : {:.2?}", started.elapsed());
     assert_eq!(torn.load(Relaxed), 0, "a reader saw a retired generation");

@@ -96,7 +96,10 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// # Errors
     /// [`StorageTooSmall`] when `storage` holds fewer bytes than
     /// [`required_size`](Self::required_size).
-    pub fn initialize_in(storage: &'storage mut [MaybeUninit<usize>], irql: &Irql<impl AtMost<Apc>>) -> Result<Self, StorageTooSmall> {
+    pub fn initialize_in(
+        storage: &'storage mut [MaybeUninit<usize>],
+        irql: &Irql<impl AtMost<Apc>>,
+    ) -> Result<Self, StorageTooSmall> {
         let required = Self::required_size(irql);
         let provided = size_of_val(storage);
         if provided < required {
@@ -111,6 +114,10 @@ impl<'storage> CacheAwareRundownRef<'storage> {
 
     /// Takes the owner's capability, first finishing whatever lifecycle an earlier owner left
     /// open (completed, then reinitialized) so that the new owner starts active.
+    ///
+    /// This is how a cache-aware reference is reinitialized: its owner has no `reinitialize`
+    /// (see [`SharedReinitialize`](crate::SharedReinitialize)), and the exclusive borrow here
+    /// proves no reader can be between two per-processor words.
     pub fn owner(&mut self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'_, Self> {
         irql.debug_assert_current();
         let phase = self.phase.load(Relaxed);
@@ -139,7 +146,11 @@ impl<'storage> CacheAwareRundownRef<'storage> {
 
     /// Tries to acquire `count` protections at once (`ExAcquireRundownProtectionCacheAwareEx`).
     #[must_use = "an unused guard releases at once"]
-    pub fn acquire_many(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
+    pub fn acquire_many(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<impl AtMost<Dispatch>>,
+    ) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
         self.acquire_counted(count)
     }

@@ -55,7 +55,7 @@ mod rundown_ref;
 pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
 pub use guard::RundownGuard;
 pub use owner::{RundownOwner, lifecycle};
-pub use protection::Protection;
+pub use protection::{Protection, SharedReinitialize};
 pub use rundown_ref::RundownRef;
 
 #[cfg(not(feature = "kernel"))]

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::irql::{Apc, AtMost, Irql};
-use crate::{Protection, RundownRef};
+use crate::{Protection, RundownRef, SharedReinitialize};
 
 /// The states of [`RundownOwner`]: [`Active`], then [`RunDown`], then [`Completed`], then
 /// [`Active`] again.
@@ -44,6 +44,7 @@ use lifecycle::{Active, Completed, Lifecycle, RunDown};
 /// | completed without a wait                | clobbers outstanding counts         | no `completed` on `Active`    |
 /// | reinitialize without a wait             | reuses an object still in use       | no `reinitialize` on `Active` |
 /// | a second wait before completed          | reads the dead wait block as a count| no wait on `RunDown`          |
+/// | cache-aware reinitialize while shared   | a migrating reader releases into a completed word | `reinitialize` needs [`SharedReinitialize`] |
 ///
 /// Shared accessors get `&'r P` from [`RundownOwner::protection`] and acquire through it.
 ///
@@ -123,7 +124,7 @@ impl<'r, P: Protection> RundownOwner<'r, P, RunDown> {
     }
 }
 
-impl<'r, P: Protection> RundownOwner<'r, P, Completed> {
+impl<'r, P: SharedReinitialize> RundownOwner<'r, P, Completed> {
     /// Associates the reference with a new object (`ExReInitializeRundownProtection`).
     ///
     /// From the seed page: "After an ExRundownCompleted call, the driver can call the
@@ -134,7 +135,9 @@ impl<'r, P: Protection> RundownOwner<'r, P, Completed> {
         unsafe { self.protection.reinitialize_raw() };
         self.into_state()
     }
+}
 
+impl<P: Protection> RundownOwner<'_, P, Completed> {
     /// Waits again, which returns at once (`ExWaitForRundownProtectionRelease`).
     ///
     /// From the seed pages: "After an ExRundownCompleted call, additional calls to

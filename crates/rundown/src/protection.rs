@@ -16,6 +16,23 @@ use core::num::NonZeroU32;
 /// ```
 pub trait Protection: sealed::RawProtection {}
 
+/// A reference its owner may reinitialize while readers still share it: only
+/// [`RundownRef`](crate::RundownRef).
+///
+/// A cache-aware reference is reinitialized one per-processor word at a time. A reader that
+/// acquires on a word already reinitialized and then moves to a processor whose word still says
+/// "completed" releases into that word, which in NT dereferences NULL. So its owner has no
+/// `reinitialize`; [`CacheAwareRundownRef::owner`](crate::CacheAwareRundownRef::owner) takes a new
+/// owner through `&mut`, which proves no reader is left, and reinitializes there.
+///
+/// ```
+/// use rundown::{RundownRef, SharedReinitialize};
+///
+/// fn assert_shared_reinitialize<P: SharedReinitialize>() {}
+/// assert_shared_reinitialize::<RundownRef>();
+/// ```
+pub trait SharedReinitialize: Protection {}
+
 pub(crate) mod sealed {
     use super::NonZeroU32;
 

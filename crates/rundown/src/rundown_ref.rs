@@ -67,7 +67,11 @@ impl RundownRef {
     /// "The count is incremented only if the routine returns TRUE": on `None` nothing changed.
     /// A count of zero cannot be expressed; [`count!`](crate::count) makes a constant one.
     #[must_use = "an unused guard releases at once"]
-    pub fn acquire_many(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
+    pub fn acquire_many(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<impl AtMost<Dispatch>>,
+    ) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
         self.acquire_counted(count)
     }
@@ -109,6 +113,8 @@ impl core::fmt::Debug for RundownRef {
 }
 
 impl Protection for RundownRef {}
+
+impl crate::protection::SharedReinitialize for RundownRef {}
 
 impl RawProtection for RundownRef {
     #[inline]

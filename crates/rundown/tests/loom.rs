@@ -209,7 +209,11 @@ fn acquire_racing_wait_is_refused_once_the_wait_started_and_the_wait_outlasts_it
                     } else {
                         // A refusal is never spurious: the word it read carried the active bit,
                         // and nothing clears that bit in this model.
-                        assert_ne!(word_of(shared).load(Relaxed) & ACTIVE, 0, "an acquire failed before the wait started");
+                        assert_ne!(
+                            word_of(shared).load(Relaxed) & ACTIVE,
+                            0,
+                            "an acquire failed before the wait started"
+                        );
                         REFUSED.mark();
                     }
                 }

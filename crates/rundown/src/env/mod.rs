@@ -24,9 +24,9 @@ pub(crate) use kernel::*;
 #[cfg(not(feature = "kernel"))]
 mod threaded;
 #[cfg(not(feature = "kernel"))]
-pub(crate) use threaded::*;
-#[cfg(not(feature = "kernel"))]
 pub use threaded::simulation;
+#[cfg(not(feature = "kernel"))]
+pub(crate) use threaded::*;
 
 #[cfg(not(feature = "kernel"))]
 extern crate std;

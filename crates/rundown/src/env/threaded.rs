@@ -8,8 +8,8 @@ use super::std;
 use super::threads::{self, thread};
 use super::tracked_cell::UnsafeCell;
 
-pub(crate) use threads::sync::atomic::AtomicUsize;
 use threads::sync::atomic::AtomicBool;
+pub(crate) use threads::sync::atomic::AtomicUsize;
 
 /// How many run-down slots a cache-aware reference spreads over. On the host this is the number
 /// of processors the process may use; under loom it is two, the smallest that shows migration.

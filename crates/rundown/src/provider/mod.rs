@@ -1,6 +1,6 @@
 //! The two implementations of NT's run-down routines, behind one trait.
 //!
-//! [`Portable`] is NT's algorithm in Rust over NT's word layout; [`Ntoskrnl`] (with the
+//! [`Portable`] is NT's algorithm in Rust over NT's word layout; `Ntoskrnl` (with the
 //! `ntoskrnl` feature) imports the real routines from ntoskrnl.exe. [`Selected`] is the one the
 //! safe types use, chosen once here.
 

@@ -147,7 +147,8 @@ unsafe impl Provider for Ntoskrnl {
         // bytes apart; reading one atomically is what NT's own routines do concurrently.
         let value = unsafe { (*slot).load(Relaxed) };
         // SAFETY: forwarded contract.
-        within(value, count, slot_limit) && unsafe { ExAcquireRundownProtectionCacheAwareEx(raw_block(block), count) != 0 }
+        within(value, count, slot_limit)
+            && unsafe { ExAcquireRundownProtectionCacheAwareEx(raw_block(block), count) != 0 }
     }
 
     unsafe fn cache_aware_release(block: &NtCacheAware, count: u32) {

@@ -28,9 +28,13 @@ const CALLER_STORAGE: usize = 1;
 /// NT's `EX_RUNDOWN_REF_CACHE_AWARE` header.
 ///
 /// # Invariants
-/// Once initialized, `run_refs` points to `number` initialized [`Slot`]s inside the same block,
-/// `run_ref_size` is their stride, and `pool_to_free` is the block itself when it came from
-/// [`allocate`] or [`CALLER_STORAGE`] otherwise.
+/// Once initialized, `run_refs` points to `number` initialized slots (one run-down word per
+/// cache line) inside the same block, `run_ref_size` is their stride, and `pool_to_free` is the
+/// block itself when it came from pool, or 1 for caller storage.
+///
+/// ```
+/// assert_eq!(size_of::<rundown::provider::portable::CacheAwareBlock>(), 0x18);
+/// ```
 #[repr(C)]
 pub struct CacheAwareBlock {
     run_refs: *mut Slot,
@@ -66,12 +70,7 @@ pub(crate) unsafe fn initialize(block: NonNull<CacheAwareBlock>, size: usize) {
         // SAFETY: in bounds and aligned, as above.
         unsafe { slot.write(Slot(AtomicUsize::new(0))) };
     }
-    let header = CacheAwareBlock {
-        run_refs,
-        pool_to_free: CALLER_STORAGE as *mut u8,
-        run_ref_size: SLOT_SIZE,
-        number,
-    };
+    let header = CacheAwareBlock { run_refs, pool_to_free: CALLER_STORAGE as *mut u8, run_ref_size: SLOT_SIZE, number };
     // SAFETY: the caller provides a writable, aligned block.
     unsafe { block.write(header) };
 }

@@ -1,0 +1,196 @@
+//! `cargo xtask test`: every check CI runs, one step after another, with a summary.
+
+mod kernel;
+mod sanitizers;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use clap::ValueEnum;
+
+use crate::cmd::{Cargo, target_dir};
+
+/// Options of `cargo xtask test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run only these steps, in the usual order (comma-separated, or repeat the flag).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STEP")]
+    only: Vec<Step>,
+    /// Leave out these steps.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STEP")]
+    skip: Vec<Step>,
+    /// Stop after the first failed step.
+    #[arg(long)]
+    fail_fast: bool,
+}
+
+/// The steps, in the order they run.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Step {
+    /// cargo fmt --all --check
+    Fmt,
+    /// cargo clippy --workspace --all-targets -- -D warnings
+    Clippy,
+    /// Clippy on the crate and its tests under `--cfg loom` (target dir `<target>/loom`)
+    ClippyLoom,
+    /// cargo test --workspace: unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
+    Test,
+    /// The loom model: cargo test -p rundown --release --test loom under `--cfg loom`
+    Loom,
+    /// tests/stress.rs and the unit tests under AddressSanitizer (needs a nightly toolchain)
+    Asan,
+    /// tests/stress.rs and the unit tests under ThreadSanitizer (needs a nightly toolchain)
+    Tsan,
+    /// cargo bench -p rundown --no-run: the benchmarks build
+    Bench,
+    /// The crate builds for x86_64-pc-windows-msvc with both kernel providers (Debian's rustc-web, installed if missing)
+    Kernel,
+    /// cargo doc -p rundown --no-deps with RUSTDOCFLAGS=-D warnings
+    Doc,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Fmt => "fmt",
+            Self::Clippy => "clippy",
+            Self::ClippyLoom => "clippy-loom",
+            Self::Test => "test",
+            Self::Loom => "loom",
+            Self::Asan => "asan",
+            Self::Tsan => "tsan",
+            Self::Bench => "bench",
+            Self::Kernel => "kernel",
+            Self::Doc => "doc",
+        }
+    }
+
+    /// The line `--help` shows for the step.
+    fn help(self) -> String {
+        self.to_possible_value().and_then(|value| value.get_help().map(ToString::to_string)).unwrap_or_default()
+    }
+
+    fn run(self) -> Result<Outcome> {
+        let loom_target = target_dir().join("loom");
+        let outcome = match self {
+            Self::Fmt => {
+                require_component(&["fmt", "--version"], "rustfmt")?;
+                Cargo::new(&["fmt", "--all", "--check"]).run()?
+            }
+            Self::Clippy => {
+                require_component(&["clippy", "--version"], "clippy")?;
+                Cargo::new(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).run()?
+            }
+            Self::ClippyLoom => {
+                require_component(&["clippy", "--version"], "clippy")?;
+                Cargo::new(&["clippy", "-p", "rundown", "--tests", "--target-dir"])
+                    .arg(&loom_target)
+                    .args(&["--", "-D", "warnings"])
+                    .env("RUSTFLAGS", "--cfg loom")
+                    .run()?
+            }
+            Self::Test => Cargo::new(&["test", "--workspace"]).env("PROPTEST_CASES", "10000").run()?,
+            Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
+                .arg(&loom_target)
+                .env("RUSTFLAGS", "--cfg loom")
+                .run()?,
+            Self::Asan => return sanitizers::run(sanitizers::Sanitizer::Address),
+            Self::Tsan => return sanitizers::run(sanitizers::Sanitizer::Thread),
+            Self::Bench => Cargo::new(&["bench", "-p", "rundown", "--no-run"]).run()?,
+            Self::Kernel => return kernel::run(),
+            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").run()?,
+        };
+        Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
+    }
+}
+
+/// Fails the step with a clear message when a cargo subcommand's component is missing.
+fn require_component(probe: &[&str], component: &str) -> Result<()> {
+    if Cargo::new(probe).probe().is_none() {
+        anyhow::bail!(
+            "`cargo {}` does not run: the {component} component is missing from this toolchain \
+             (install it with `rustup component add {component}`)",
+            probe[0]
+        );
+    }
+    Ok(())
+}
+
+/// How a step ended.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped(String),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::Passed => "passed",
+            Self::Failed => "FAILED",
+            Self::Skipped(_) => "skipped",
+        })
+    }
+}
+
+/// Runs the selected steps and prints the summary; true if none failed.
+pub fn run(args: &Args) -> bool {
+    let steps: Vec<Step> = Step::value_variants()
+        .iter()
+        .copied()
+        .filter(|step| args.only.is_empty() || args.only.contains(step))
+        .filter(|step| !args.skip.contains(step))
+        .collect();
+    let mut results: Vec<(Step, Outcome, Duration)> = Vec::new();
+    for (index, &step) in steps.iter().enumerate() {
+        println!("\n==> [{}/{}] {}: {}", index + 1, steps.len(), step.name(), step.help());
+        let started = Instant::now();
+        let outcome = step.run().unwrap_or_else(|error| {
+            println!("xtask: {}: {error:#}", step.name());
+            Outcome::Failed
+        });
+        let elapsed = started.elapsed();
+        match &outcome {
+            Outcome::Skipped(reason) => println!("SKIPPED: {reason}"),
+            outcome => println!("==> {}: {outcome} in {}", step.name(), seconds(elapsed)),
+        }
+        let failed = outcome == Outcome::Failed;
+        results.push((step, outcome, elapsed));
+        if failed && args.fail_fast {
+            println!("xtask: stopping after the first failure (--fail-fast)");
+            break;
+        }
+    }
+    summarize(&results)
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}
+
+/// Prints the table and the closing line; true if no step failed.
+fn summarize(results: &[(Step, Outcome, Duration)]) -> bool {
+    println!("\n{:<12} {:<8} {:>9}", "step", "result", "time");
+    for (step, outcome, elapsed) in results {
+        let note = match outcome {
+            Outcome::Skipped(reason) => format!("  ({reason})"),
+            _ => String::new(),
+        };
+        println!("{:<12} {outcome:<8} {:>9}{note}", step.name(), seconds(*elapsed));
+    }
+    let total: Duration = results.iter().map(|(_, _, elapsed)| *elapsed).sum();
+    println!("{:<12} {:<8} {:>9}\n", "total", "", seconds(total));
+
+    let count = |wanted: fn(&Outcome) -> bool| results.iter().filter(|(_, outcome, _)| wanted(outcome)).count();
+    let passed = count(|outcome| *outcome == Outcome::Passed);
+    let failed = count(|outcome| *outcome == Outcome::Failed);
+    let skipped = count(|outcome| matches!(outcome, Outcome::Skipped(_)));
+    if skipped > 0 {
+        println!("xtask: {passed} passed, {failed} failed, {skipped} skipped");
+    } else {
+        println!("xtask: {passed} passed, {failed} failed");
+    }
+    failed == 0
+}

@@ -12,6 +12,18 @@
 //! or `Reinit` while active, `Wait` while run down, ...) does not exist in the API, so it is a
 //! no-op in both.
 //!
+//! # `Reinit`
+//!
+//! On a `RundownRef`, `Reinit` is the completed owner's `reinitialize`: from `Completed` it goes
+//! to `Active`; elsewhere it does not exist. A cache-aware owner has no `reinitialize` (it is not
+//! [`SharedReinitialize`](rundown::SharedReinitialize): readers could still be between two
+//! per-processor words), so there `Reinit` drops the owner and takes a new one through
+//! `&mut` storage, which the borrow checker allows whenever no guard is live. The new owner
+//! finishes what the old one left: from `RunDown` it completes and reinitializes, from
+//! `Completed` it reinitializes, from `Active` it changes nothing; the model goes to `Active`
+//! with count 0 in all three. With guards live the call cannot be written, so it is a no-op.
+//! (Guards are only ever live while `Active`: a wait with live guards releases them.)
+//!
 //! # Waiting with live guards
 //!
 //! Everything runs on one thread, and a wait while that thread holds guards would never return.
@@ -47,7 +59,7 @@ use std::thread;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use rundown::irql::{AtMost, Dispatch, Irql, PassiveLevel};
+use rundown::irql::{Apc, AtMost, Dispatch, Irql, PassiveLevel};
 use rundown::lifecycle::{Active, Completed, RunDown};
 use rundown::provider::RundownWord;
 use rundown::provider::portable::{ACTIVE, COUNT_SHIFT};
@@ -55,14 +67,31 @@ use rundown::{CacheAwareRundownRef, Protection, RundownGuard, RundownOwner, Rund
 
 /// The two kinds of reference, seen through the operations the model covers.
 trait Subject: Protection + Sized {
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>>;
+    /// `Reinit` takes a new owner through `&mut` (the cache-aware kinds) rather than calling the
+    /// completed owner's `reinitialize` (`RundownRef`). See the module documentation.
+    const REINIT_BY_NEW_OWNER: bool;
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>>;
     fn try_acquire<L: AtMost<Dispatch>>(&self, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>>;
     /// The NT word, for the kind that has exactly one.
     fn word(&self) -> Option<usize>;
+    /// The owner, taken through `&mut`.
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self>;
+    /// `Reinit` on the owner in whatever state it is in, `no_guard` when no guard is live.
+    fn reinit(owner: Owner<'_, Self>, no_guard: bool) -> AfterReinit<'_, Self>;
 }
 
 impl Subject for RundownRef {
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>> {
+    const REINIT_BY_NEW_OWNER: bool = false;
+
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>> {
         self.acquire_many(count, irql)
     }
 
@@ -77,10 +106,28 @@ impl Subject for RundownRef {
         let word = unsafe { &*self.as_ptr().cast::<RundownWord>() };
         Some(word.load(SeqCst))
     }
+
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self> {
+        self.owner(irql)
+    }
+
+    /// `reinitialize` exists on the completed owner only.
+    fn reinit(owner: Owner<'_, Self>, _no_guard: bool) -> AfterReinit<'_, Self> {
+        AfterReinit::Owner(match owner {
+            Owner::Completed(completed) => Owner::Active(completed.reinitialize(&passive())),
+            other => other,
+        })
+    }
 }
 
 impl Subject for CacheAwareRundownRef<'_> {
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>> {
+    const REINIT_BY_NEW_OWNER: bool = true;
+
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>> {
         self.acquire_many(count, irql)
     }
 
@@ -90,6 +137,20 @@ impl Subject for CacheAwareRundownRef<'_> {
 
     fn word(&self) -> Option<usize> {
         None
+    }
+
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self> {
+        self.owner(irql)
+    }
+
+    /// The owner goes out of scope here, which ends its borrow of the storage; the caller then
+    /// takes a new one. With a guard live that would not compile, so nothing happens.
+    fn reinit(owner: Owner<'_, Self>, no_guard: bool) -> AfterReinit<'_, Self> {
+        if no_guard {
+            AfterReinit::NewOwner
+        } else {
+            AfterReinit::Owner(owner)
+        }
     }
 }
 
@@ -172,6 +233,14 @@ impl Model {
         let count = self.held.remove(index);
         self.count -= u64::from(count);
     }
+
+    /// `Reinit`, by the completed owner's `reinitialize` or by a new owner taken through `&mut`.
+    fn reinit(&mut self, by_new_owner: bool) {
+        let happens = if by_new_owner { self.held.is_empty() } else { self.state == State::Completed };
+        if happens {
+            self.state = State::Active;
+        }
+    }
 }
 
 /// The owner, in whichever state the typestate is in.
@@ -179,6 +248,14 @@ enum Owner<'r, P: Protection> {
     Active(RundownOwner<'r, P, Active>),
     RunDown(RundownOwner<'r, P, RunDown>),
     Completed(RundownOwner<'r, P, Completed>),
+}
+
+/// What `Reinit` left.
+enum AfterReinit<'r, P: Protection> {
+    /// The owner, reinitialized or (where the call does not exist) unchanged.
+    Owner(Owner<'r, P>),
+    /// The owner was dropped: a new one is to be taken through `&mut` storage.
+    NewOwner,
 }
 
 /// Turns a hang (a wait that never returns) into a failure: aborts the test process, naming the
@@ -217,7 +294,10 @@ mod watchdog {
                     if idle >= LIMIT {
                         let last = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
                         // Straight to stderr: the test harness captures `eprintln!`.
-                        let _ = writeln!(std::io::stderr(), "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned");
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned"
+                        );
                         std::process::abort();
                     }
                 }
@@ -232,7 +312,10 @@ fn passive() -> PassiveLevel {
 
 /// Runs the wait on a helper thread while this thread releases `guards`, and returns the owner
 /// the wait gave back. See the module documentation.
-fn wait_while_held<'r, P: Subject>(owner: RundownOwner<'r, P, Active>, guards: Vec<RundownGuard<'r, P>>) -> RundownOwner<'r, P, RunDown> {
+fn wait_while_held<'r, P: Subject>(
+    owner: RundownOwner<'r, P, Active>,
+    guards: Vec<RundownGuard<'r, P>>,
+) -> RundownOwner<'r, P, RunDown> {
     let irql = passive();
     let shared = owner.protection();
     let expected: usize = guards.iter().map(|guard| guard.count().get() as usize).sum();
@@ -252,7 +335,10 @@ fn wait_while_held<'r, P: Subject>(owner: RundownOwner<'r, P, Active>, guards: V
         }
         assert!(shared.try_acquire_many(count!(2), &irql).is_none(), "acquired during the wait");
         if let Some(word) = shared.word() {
-            assert!(word & ACTIVE == ACTIVE && word != ACTIVE, "the word names the wait block during the wait: {word:#x}");
+            assert!(
+                word & ACTIVE == ACTIVE && word != ACTIVE,
+                "the word names the wait block during the wait: {word:#x}"
+            );
         }
         while let Some(guard) = guards.pop() {
             assert!(!waiter.is_finished(), "the wait returned with guards outstanding");
@@ -278,23 +364,47 @@ fn check<P: Subject>(shared: &P, model: &Model, guards: &[RundownGuard<'_, P>]) 
                 prop_assert_eq!(word, ACTIVE, "run down without a wait block, or completed ({:?})", model.state);
             }
             State::RunDown { slept: true } => {
-                prop_assert!(word & ACTIVE == ACTIVE && word != ACTIVE, "run down after sleeping: a wait-block address, got {:#x}", word);
+                prop_assert!(
+                    word & ACTIVE == ACTIVE && word != ACTIVE,
+                    "run down after sleeping: a wait-block address, got {:#x}",
+                    word
+                );
             }
         }
     }
     Ok(())
 }
 
-/// Runs `ops` from a fresh owner, checking against the model after each.
-fn run<P: Subject>(owner: RundownOwner<'_, P>, ops: &[Op]) -> Result<(), TestCaseError> {
+/// Runs `ops` on a fresh reference, checking against the model after each: through one owner,
+/// and a new one (taken through `&mut storage`) after each cache-aware `Reinit`.
+fn run<P: Subject>(storage: &mut P, ops: &[Op]) -> Result<(), TestCaseError> {
     watchdog::step(&format!("{} with {ops:?}", std::any::type_name::<P>()));
     let irql = passive();
     simulation::run_on_processor(None);
+    let mut model = Model::new();
+    let mut rest = ops;
+    while let Some(consumed) = run_owner(storage.take_owner(&irql), rest, &mut model)? {
+        rest = &rest[consumed..];
+    }
+    simulation::run_on_processor(None);
+    Ok(())
+}
+
+/// Runs `ops` through `owner` until they run out (then drops the guards and runs the reference
+/// down, returning `None`) or until a `Reinit` dropped the owner (returning how many operations
+/// were done, that one included).
+fn run_owner<P: Subject>(
+    owner: RundownOwner<'_, P>,
+    ops: &[Op],
+    model: &mut Model,
+) -> Result<Option<usize>, TestCaseError> {
+    let irql = passive();
     let shared = owner.protection();
     let mut owner = Some(Owner::Active(owner));
     let mut guards: Vec<RundownGuard<'_, P>> = Vec::new();
-    let mut model = Model::new();
-    for &op in ops {
+    prop_assert_eq!(model.state, State::Active, "a new owner is active");
+    check(shared, model, &guards)?;
+    for (done, &op) in (1..).zip(ops) {
         match op {
             Op::Acquire => {
                 let guard = shared.try_acquire(&irql);
@@ -353,17 +463,16 @@ fn run<P: Subject>(owner: RundownOwner<'_, P>, ops: &[Op]) -> Result<(), TestCas
                 });
             }
             Op::Reinit => {
-                owner = Some(match owner.take().expect("an owner") {
-                    Owner::Completed(completed) => {
-                        model.state = State::Active;
-                        Owner::Active(completed.reinitialize(&irql))
-                    }
-                    other => other,
-                });
+                model.reinit(P::REINIT_BY_NEW_OWNER);
+                match P::reinit(owner.take().expect("an owner"), guards.is_empty()) {
+                    AfterReinit::Owner(same) => owner = Some(same),
+                    // `guards` is empty and is dropped with `shared`, ending the borrow.
+                    AfterReinit::NewOwner => return Ok(Some(done)),
+                }
             }
             Op::Migrate(processor) => simulation::run_on_processor(Some(processor)),
         }
-        check(shared, &model, &guards)?;
+        check(shared, model, &guards)?;
     }
 
     guards.clear();
@@ -373,11 +482,10 @@ fn run<P: Subject>(owner: RundownOwner<'_, P>, ops: &[Op]) -> Result<(), TestCas
         // Nothing held: the wait on this thread returns at once.
         let run_down = active.wait_for_release(&irql);
         model.state = State::RunDown { slept: false };
-        check(shared, &model, &guards)?;
+        check(shared, model, &guards)?;
         drop(run_down);
     }
-    simulation::run_on_processor(None);
-    Ok(())
+    Ok(None)
 }
 
 proptest! {
@@ -386,9 +494,8 @@ proptest! {
     /// `RundownRef`, with its NT word compared after every step.
     #[test]
     fn rundown_ref_follows_the_model(ops in ops(false)) {
-        let irql = passive();
         let mut storage = RundownRef::new();
-        run(storage.owner(&irql), &ops)?;
+        run(&mut storage, &ops)?;
     }
 
     /// A pool-allocated `CacheAwareRundownRef`, migrating between processors.
@@ -396,7 +503,7 @@ proptest! {
     fn allocated_cache_aware_rundown_ref_follows_the_model(ops in ops(true)) {
         let irql = passive();
         let mut reference = CacheAwareRundownRef::allocate(&irql).expect("pool memory");
-        run(reference.owner(&irql), &ops)?;
+        run(&mut reference, &ops)?;
         reference.free(&irql);
     }
 
@@ -407,6 +514,6 @@ proptest! {
         let words = CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>());
         let mut storage = vec![MaybeUninit::<usize>::uninit(); words];
         let mut reference = CacheAwareRundownRef::initialize_in(&mut storage, &irql).expect("storage of the required size");
-        run(reference.owner(&irql), &ops)?;
+        run(&mut reference, &ops)?;
     }
 }

@@ -14,6 +14,7 @@
 //! | a wait while the same thread holds a guard | documented, not prevented | [`wait_while_the_same_thread_holds_a_guard_sleeps`] |
 //! | a guard leaked with `mem::forget` | documented, not prevented | [`leaked_guard_keeps_the_wait_asleep`] |
 //! | the cache-aware slot goes below zero after migration | wrapping per slot; the wait sums wrapping | [`cache_aware_slot_below_zero_after_migration_still_grants`] |
+//! | a cache-aware reference reinitialized while readers may still acquire | does not compile: only `SharedReinitialize` owners reinitialize; a cache-aware one takes a new owner through `&mut` | the hazard, in the portable model: [`cache_aware_reinitialized_while_shared_releases_into_a_completed_slot`], [`cache_aware_release_into_a_completed_slot_leaves_its_count_behind`]; the way allowed: [`cache_aware_reference_is_reinitialized_by_a_new_owner_through_mut`]; compile time: ui test `cache_aware_reinitialize_while_shared` |
 //! | a cache-aware reference dropped above `APC_LEVEL` | its pool block leaks; debug builds stop | [`cache_aware_reference_dropped_above_apc_level_leaks_its_pool_block`] |
 //!
 //! The ui tests named above live in `tests/ui/` (another file set); this file does not assert on
@@ -28,6 +29,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::num::NonZeroU32;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
@@ -79,7 +81,10 @@ mod watchdog {
                     if idle >= LIMIT {
                         let last = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
                         // Straight to stderr: the test harness captures `eprintln!`.
-                        let _ = writeln!(std::io::stderr(), "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned");
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned"
+                        );
                         std::process::abort();
                     }
                 }
@@ -664,7 +669,8 @@ fn cache_aware_slot_below_zero_after_migration_still_grants() {
 
     // The safe type: migrate between acquire and release, then keep acquiring on the negative slot.
     let irql = passive();
-    let mut storage = vec![MaybeUninit::<usize>::uninit(); CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>())];
+    let mut storage =
+        vec![MaybeUninit::<usize>::uninit(); CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>())];
     let mut shared = CacheAwareRundownRef::initialize_in(&mut storage, &irql).expect("storage of the required size");
     let owner = shared.owner(&irql);
     let protection = owner.protection();
@@ -679,6 +685,163 @@ fn cache_aware_slot_below_zero_after_migration_still_grants() {
     drop(owner.wait_for_release(&irql));
 }
 
+/// What `ExReInitializeRundownProtectionCacheAware` leaves half-way: on a raw block, a real wait
+/// and completed, then slot 0 reinitialized alone (the routine reinitializes slot after slot, and
+/// this is its first step) while slot 1 is still completed.
+fn half_reinitialized_block() -> RawBlock {
+    assert!(
+        simulation::processor_count() >= 2,
+        "the hazard needs two slots (two usable processors): with one, every processor maps to the same slot"
+    );
+    let block = RawBlock::allocate();
+    // SAFETY: an initialized block nobody holds; the only waiter.
+    unsafe { Portable::cache_aware_wait_for_release(block.get()) };
+    // SAFETY: the wait just returned.
+    unsafe { Portable::cache_aware_completed(block.get()) };
+    assert!((0..block.header().number).all(|index| block.slot(index).load(SeqCst) == ACTIVE), "completed");
+    // SAFETY: slot 0's word was run down and completed, and nothing else uses it: the call
+    // `ExReInitializeRundownProtectionCacheAware` makes for each slot in turn.
+    unsafe { Portable::reinitialize(block.slot(0)) };
+    assert_eq!(block.slot(0).load(SeqCst), 0, "slot 0 grants again");
+    assert_eq!(block.slot(1).load(SeqCst), ACTIVE, "slot 1 is still completed");
+    block
+}
+
+/// Acquires on processor 0 of a [`half_reinitialized_block`] and moves to processor 1: a reader
+/// that got in while its owner was reinitializing, and was then rescheduled.
+fn acquire_on_slot_0_and_migrate(block: &RawBlock) {
+    simulation::run_on_processor(Some(0));
+    // SAFETY: an initialized block; the count is not zero; the caller releases it.
+    assert!(unsafe { Portable::cache_aware_acquire(block.get(), 1) }, "slot 0 already grants");
+    assert_eq!(block.slot(0).load(SeqCst), COUNT_INC);
+    simulation::run_on_processor(Some(1));
+}
+
+/// Row "a cache-aware reference reinitialized while readers may still acquire": why this crate
+/// gives a cache-aware owner no `reinitialize` (ui test `cache_aware_reinitialize_while_shared`).
+///
+/// Mid-reinitialize (slot 0 active, slot 1 completed, see [`half_reinitialized_block`]), a reader
+/// acquires on processor 0, is moved to processor 1 and releases there, into the completed slot:
+/// NT dereferences NULL (the word names no wait block); the portable model panics instead.
+/// The test stops in the middle of the reinitialize by doing its per-slot steps itself, since a
+/// real one on another thread would finish too fast to be caught between two slots.
+///
+/// The block is freed by [`RawBlock`]'s drop while the panic unwinds (nothing else uses it then),
+/// so the test leaks nothing; the counted protection it leaves in slot 0 goes with the block.
+/// It needs two usable processors (with one there is a single slot, and no hazard).
+#[test]
+#[should_panic(expected = "run-down protection released after the run down completed")]
+fn cache_aware_reinitialized_while_shared_releases_into_a_completed_slot() {
+    watchdog::step("cache_aware_reinitialized_while_shared_releases_into_a_completed_slot");
+    let block = half_reinitialized_block();
+    acquire_on_slot_0_and_migrate(&block);
+    // SAFETY: gives up, once, the protection acquired on this reference above. The slot it lands
+    // on is still completed: the misuse the model is documented to stop with a panic rather than
+    // a NULL dereference, and the one the type rule keeps safe code from.
+    unsafe { Portable::cache_aware_release(block.get(), 1) };
+}
+
+/// The same row: what the panicking release leaves behind. It never reached a live slot, so the
+/// protection stays counted in slot 0; once the reinitialize finishes, the next wait finds it and
+/// sleeps, and only releasing it by hand lets the wait return.
+#[test]
+fn cache_aware_release_into_a_completed_slot_leaves_its_count_behind() {
+    watchdog::step("cache_aware_release_into_a_completed_slot_leaves_its_count_behind");
+    let block = half_reinitialized_block();
+    acquire_on_slot_0_and_migrate(&block);
+    let panic = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `cache_aware_reinitialized_while_shared_releases_into_a_completed_slot`.
+        unsafe { Portable::cache_aware_release(block.get(), 1) };
+    }))
+    .expect_err("a release into a completed slot");
+    let message = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied());
+    assert_eq!(message, Some("run-down protection released after the run down completed"));
+    assert_eq!(block.slot(0).load(SeqCst), COUNT_INC, "the protection is still counted in slot 0");
+    assert_eq!(block.slot(1).load(SeqCst), ACTIVE, "the completed slot is unchanged");
+
+    // SAFETY: the reinitialize's second step: slot 1 was run down and completed, and nothing else
+    // uses it.
+    unsafe { Portable::reinitialize(block.slot(1)) };
+    let returned = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            // SAFETY: the only waiter on an initialized, active block.
+            unsafe { Portable::cache_aware_wait_for_release(block.get()) };
+            returned.store(true, SeqCst);
+        });
+        until_wait_block_installed(block.slot(0));
+        give_a_wrong_return_the_chance();
+        assert!(!returned.load(SeqCst), "the next wait sleeps on the leaked protection");
+        simulation::run_on_processor(Some(0));
+        // SAFETY: the leaked protection, which nothing else will release, given up once.
+        unsafe { Portable::cache_aware_release(block.get(), 1) };
+        join(waiter);
+    });
+    assert!(returned.load(SeqCst));
+    simulation::run_on_processor(None);
+}
+
+/// The same row, the way this crate allows: once every reader is done, the old owner is dropped
+/// and a new one taken through `&mut`, which completes (if needed) and reinitializes every slot.
+///
+/// Three rounds on one pool-allocated reference: readers on several modelled processors acquire,
+/// move to the next processor and release, until refused, while the owner runs down (and, in
+/// rounds 0 and 2, completes; round 1's owner is dropped run down). Between rounds the
+/// reference refuses; the new owner's reference grants on every processor, and a release on
+/// another processor than the acquire finds every slot active.
+#[test]
+fn cache_aware_reference_is_reinitialized_by_a_new_owner_through_mut() {
+    watchdog::step("cache_aware_reference_is_reinitialized_by_a_new_owner_through_mut");
+    let irql = passive();
+    let processors = 2 * simulation::processor_count() + 1;
+    let mut storage = CacheAwareRundownRef::allocate(&irql).expect("pool memory");
+    for round in 0..3 {
+        if round > 0 {
+            assert!(storage.acquire(&irql).is_none(), "round {round}: refused before the new owner");
+        }
+        let owner = storage.owner(&irql);
+        let shared = owner.protection();
+        for processor in 0..processors {
+            simulation::run_on_processor(Some(processor));
+            let guard = shared.acquire(&irql).expect("the new owner's reference grants on every processor");
+            simulation::run_on_processor(Some(processor + 1));
+            drop(guard);
+        }
+        simulation::run_on_processor(None);
+
+        let granted = AtomicUsize::new(0);
+        let run_down = thread::scope(|scope| {
+            for first in 0..processors {
+                let granted = &granted;
+                scope.spawn(move || {
+                    let irql = passive();
+                    let mut processor = first;
+                    loop {
+                        simulation::run_on_processor(Some(processor));
+                        let Some(guard) = shared.acquire(&irql) else { break };
+                        granted.fetch_add(1, SeqCst);
+                        processor += 1;
+                        simulation::run_on_processor(Some(processor));
+                        drop(guard);
+                    }
+                });
+            }
+            while granted.load(SeqCst) < processors as usize {
+                thread::yield_now();
+            }
+            owner.wait_for_release(&irql)
+        });
+        // Every reader is done: the scope joined them.
+        assert!(shared.acquire(&irql).is_none(), "round {round}: run down");
+        if round == 1 {
+            drop(run_down);
+        } else {
+            drop(run_down.completed(&irql));
+        }
+    }
+    storage.free(&irql);
+}
+
 /// Row "a cache-aware reference dropped above `APC_LEVEL`": its pool block is leaked rather than
 /// freed at the wrong IRQL, and debug builds stop. Dropped at `PASSIVE_LEVEL` the same block is
 /// freed, which shows the counting sees the free.
@@ -688,10 +851,12 @@ fn cache_aware_reference_dropped_above_apc_level_leaks_its_pool_block() {
     let mut irql = passive();
     let size = CacheAwareRundownRef::required_size(&irql);
 
-    let (reference, address) = address_of_allocation(size, || CacheAwareRundownRef::allocate(&irql).expect("pool memory"));
+    let (reference, address) =
+        address_of_allocation(size, || CacheAwareRundownRef::allocate(&irql).expect("pool memory"));
     assert_eq!(frees_of(address, || drop(reference)), 1, "dropped at PASSIVE_LEVEL, the pool block is freed");
 
-    let (reference, address) = address_of_allocation(size, || CacheAwareRundownRef::allocate(&irql).expect("pool memory"));
+    let (reference, address) =
+        address_of_allocation(size, || CacheAwareRundownRef::allocate(&irql).expect("pool memory"));
     let mut outcome = None;
     let freed = frees_of(address, || {
         outcome = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -705,7 +870,8 @@ fn cache_aware_reference_dropped_above_apc_level_leaks_its_pool_block() {
     assert!(Irql::<Passive>::check().is_some(), "the raise guard lowered IRQL again, even when unwinding");
     if cfg!(debug_assertions) {
         let panic = outcome.expect_err("debug builds stop");
-        let message = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied());
+        let message =
+            panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied());
         assert_eq!(message, Some("CacheAwareRundownRef dropped above APC_LEVEL: its pool block leaks"));
     } else {
         assert!(outcome.is_ok(), "release builds leak quietly");

@@ -10,6 +10,12 @@
 //! 1 once completed); a cache-aware reference has no single word, so for it the same sentences are
 //! checked through what acquires and waits do.
 //!
+//! C8 and C9 are about `ExReInitializeRundownProtection`, which a `RundownRef`'s completed owner
+//! calls while readers still share the reference. A cache-aware reference may only be
+//! reinitialized once no reader is left, by taking a new owner through `&mut` (see
+//! [`rundown::SharedReinitialize`]); for it those tests, and the others that go through a
+//! reinitialize, check that path as the equivalent ([`reinitialize!`]).
+//!
 //! Waits are run on real threads. A holder thread bumps a counter right before it releases; the
 //! waiter asserts, the moment its wait returns, that every holder has reached that point. Sleeps
 //! are used only to give a wrongly returning wait the chance to show itself.
@@ -52,8 +58,8 @@
 //! | C5 | The ExRundownCompleted call must be preceded by a call to the ExWaitForRundownProtectionRelease routine that runs down the object. | compile time: ui test `completed_without_wait`; at run time [`on_entry_to_completed_the_status_indicates_the_object_was_run_down`] shows the wait did run it down |
 //! | C6 | After an ExRundownCompleted call, additional calls to ExWaitForRundownProtectionRelease to run down the associated object return immediately without waiting. | [`after_completed_further_waits_return_immediately`] |
 //! | C7 | However, calls to ExAcquireRundownProtection to acquire run-down protection on the associated object fail (return FALSE). | [`after_completed_acquire_fails`] |
-//! | C8 | After an ExRundownCompleted call, the driver can call the ExReInitializeRundownProtection routine to associate the EX_RUNDOWN_REF structure with a new object and to initialize run-down protection on this object. | [`after_completed_reinitialize_associates_the_reference_with_a_new_object`] (ui tests `reinitialize_active_without_wait`, `reinitialize_run_down_without_completed`: only after it) |
-//! | C9 | After the ExReInitializeRundownProtection call, drivers can call ExAcquireRundownProtection to acquire run-down protection on the new object. | [`after_reinitialize_drivers_can_acquire_protection_on_the_new_object`] |
+//! | C8 | After an ExRundownCompleted call, the driver can call the ExReInitializeRundownProtection routine to associate the EX_RUNDOWN_REF structure with a new object and to initialize run-down protection on this object. | [`after_completed_reinitialize_associates_the_reference_with_a_new_object`] (ui tests `reinitialize_active_without_wait`, `reinitialize_run_down_without_completed`: only after it). A cache-aware reference is reinitialized by a new owner taken through `&mut` instead ([`reinitialize!`]; ui test `cache_aware_reinitialize_while_shared`) |
+//! | C9 | After the ExReInitializeRundownProtection call, drivers can call ExAcquireRundownProtection to acquire run-down protection on the new object. | [`after_reinitialize_drivers_can_acquire_protection_on_the_new_object`] (cache-aware: after [`reinitialize!`]'s new owner) |
 //! | C10 | On entry, the status information in the EX_RUNDOWN_REF structure must indicate that the object that was associated with this structure was run down. | [`on_entry_to_completed_the_status_indicates_the_object_was_run_down`] |
 //! | C11 | `req.irql: <= APC_LEVEL` | [`completed_runs_at_irql_at_most_apc_level`] |
 //!
@@ -86,7 +92,7 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use rundown::irql::{Apc, AtMost, Dispatch, Irql, Passive, PassiveLevel};
-use rundown::lifecycle::RunDown;
+use rundown::lifecycle::{Completed, RunDown};
 use rundown::provider::portable::{ACTIVE, COUNT_SHIFT, CacheAwareBlock};
 use rundown::provider::{Portable, Provider, RundownWord};
 use rundown::{CacheAwareRundownRef, Protection, RundownGuard, RundownOwner, RundownRef, count, simulation};
@@ -131,7 +137,10 @@ mod watchdog {
                     if idle >= LIMIT {
                         let last = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
                         // Straight to stderr: the test harness captures `eprintln!`.
-                        let _ = writeln!(std::io::stderr(), "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned");
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "watchdog: no progress for {LIMIT:?} after `{last}`: a wait never returned"
+                        );
                         std::process::abort();
                     }
                 }
@@ -149,10 +158,26 @@ trait Subject: Protection + Sized + std::fmt::Debug {
     fn try_acquire<L: AtMost<Dispatch>>(&self, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>>;
 
     /// `ExAcquireRundownProtectionEx`.
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>>;
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>>;
 
     /// The NT word, for the kind that has exactly one.
     fn word(&self) -> Option<usize>;
+
+    /// Takes the owner through `&mut` (`owner`): initializes a `RundownRef`; brings a cache-aware
+    /// reference back to active from whatever state its previous owner left.
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self>;
+
+    /// `ExReInitializeRundownProtection` through the completed owner, where the kind allows it
+    /// while the reference is shared ([`rundown::SharedReinitialize`]); otherwise the owner comes
+    /// back unchanged in `Err`. Used through [`reinitialize!`].
+    fn reinitialize_shared<'r, L: AtMost<Apc>>(
+        completed: RundownOwner<'r, Self, Completed>,
+        irql: &Irql<L>,
+    ) -> Result<RundownOwner<'r, Self>, RundownOwner<'r, Self, Completed>>;
 }
 
 impl Subject for RundownRef {
@@ -162,12 +187,27 @@ impl Subject for RundownRef {
         self.acquire(irql)
     }
 
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>> {
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>> {
         self.acquire_many(count, irql)
     }
 
     fn word(&self) -> Option<usize> {
         Some(word_of(self))
+    }
+
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self> {
+        self.owner(irql)
+    }
+
+    fn reinitialize_shared<'r, L: AtMost<Apc>>(
+        completed: RundownOwner<'r, Self, Completed>,
+        irql: &Irql<L>,
+    ) -> Result<RundownOwner<'r, Self>, RundownOwner<'r, Self, Completed>> {
+        Ok(completed.reinitialize(irql))
     }
 }
 
@@ -178,13 +218,52 @@ impl Subject for CacheAwareRundownRef<'_> {
         self.acquire(irql)
     }
 
-    fn try_acquire_many<L: AtMost<Dispatch>>(&self, count: NonZeroU32, irql: &Irql<L>) -> Option<RundownGuard<'_, Self>> {
+    fn try_acquire_many<L: AtMost<Dispatch>>(
+        &self,
+        count: NonZeroU32,
+        irql: &Irql<L>,
+    ) -> Option<RundownGuard<'_, Self>> {
         self.acquire_many(count, irql)
     }
 
     fn word(&self) -> Option<usize> {
         None
     }
+
+    fn take_owner<L: AtMost<Apc>>(&mut self, irql: &Irql<L>) -> RundownOwner<'_, Self> {
+        self.owner(irql)
+    }
+
+    /// Its owner has no `reinitialize`: ui test `cache_aware_reinitialize_while_shared`.
+    fn reinitialize_shared<'r, L: AtMost<Apc>>(
+        completed: RundownOwner<'r, Self, Completed>,
+        _irql: &Irql<L>,
+    ) -> Result<RundownOwner<'r, Self>, RundownOwner<'r, Self, Completed>> {
+        Err(completed)
+    }
+}
+
+/// C8's call on either kind: `reinitialize!(storage, completed, irql)` is the active owner again.
+///
+/// A `RundownRef` is reinitialized through its completed owner
+/// (`ExReInitializeRundownProtection`), as NT's drivers do while readers still hold the
+/// reference. A cache-aware reference may not be: it is reinitialized one per-processor word at a
+/// time, so a reader moving between processors could release into a word still completed (policy
+/// row "a cache-aware reference reinitialized while readers may still acquire"). Its equivalent
+/// drops the completed owner and takes a new one through `&mut storage`, which calls
+/// `ExReInitializeRundownProtectionCacheAware` once the exclusive borrow proves no reader is left;
+/// so every shared borrow of `storage` (readers, `owner.protection()`) must end before the call,
+/// and the caller takes `protection()` afresh from the owner it gets back.
+macro_rules! reinitialize {
+    ($storage:expr, $completed:expr, $irql:expr) => {
+        match Subject::reinitialize_shared($completed, $irql) {
+            Ok(active) => active,
+            Err(completed) => {
+                drop(completed);
+                Subject::take_owner($storage, $irql)
+            }
+        }
+    };
 }
 
 /// The `EX_RUNDOWN_REF` behind a `RundownRef`, as the atomic word it is.
@@ -224,9 +303,10 @@ fn join<T>(thread: ScopedJoinHandle<'_, T>) -> T {
     thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// A test body run on each kind of reference, starting from a fresh owner.
+/// A test body run on each kind of reference, starting from a fresh one (its storage, from which
+/// most bodies take the owner at once).
 trait Scenario {
-    fn run<P: Subject>(&self, owner: RundownOwner<'_, P>);
+    fn run<P: Subject>(&self, storage: &mut P);
 }
 
 /// Runs `scenario` on a `RundownRef`, a pool-allocated `CacheAwareRundownRef` and one in caller
@@ -240,31 +320,43 @@ fn each_kind(test: &str, scenario: &impl Scenario) {
 
     step("RundownRef");
     let mut plain = RundownRef::new();
-    scenario.run(plain.owner(&irql));
+    scenario.run(&mut plain);
 
     step("CacheAwareRundownRef::allocate");
     let mut pooled = CacheAwareRundownRef::allocate(&irql).expect("pool memory");
-    scenario.run(pooled.owner(&irql));
+    scenario.run(&mut pooled);
     pooled.free(&irql);
 
     step("CacheAwareRundownRef::initialize_in");
     let words = CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>());
     let mut storage = vec![MaybeUninit::<usize>::uninit(); words];
-    let mut in_storage = CacheAwareRundownRef::initialize_in(&mut storage, &irql).expect("storage of the required size");
-    scenario.run(in_storage.owner(&irql));
+    let mut in_storage =
+        CacheAwareRundownRef::initialize_in(&mut storage, &irql).expect("storage of the required size");
+    scenario.run(&mut in_storage);
 }
 
-/// Defines a `#[test]` that runs its body, generic over the kind `P`, through [`each_kind`].
+/// Defines a `#[test]` that runs its body, generic over the kind `P`, through [`each_kind`]. The
+/// body gets the owner (`fn name<P>(owner)`), or the storage itself (`fn name<P>(&mut storage)`)
+/// when it has to take an owner again, as C8's cache-aware form does.
 macro_rules! for_each_kind {
-    ($(#[$attribute:meta])* fn $name:ident<$kind:ident>($owner:ident) $body:block) => {
+    ($(#[$attribute:meta])* fn $name:ident<$kind:ident>(&mut $storage:ident) $body:block) => {
         $(#[$attribute])*
         #[test]
         fn $name() {
             struct Case;
             impl Scenario for Case {
-                fn run<$kind: Subject>(&self, $owner: RundownOwner<'_, $kind>) $body
+                fn run<$kind: Subject>(&self, $storage: &mut $kind) $body
             }
             each_kind(stringify!($name), &Case);
+        }
+    };
+    ($(#[$attribute:meta])* fn $name:ident<$kind:ident>($owner:ident) $body:block) => {
+        for_each_kind! {
+            $(#[$attribute])*
+            fn $name<$kind>(&mut storage) {
+                let $owner = storage.take_owner(&passive());
+                $body
+            }
         }
     };
 }
@@ -297,7 +389,12 @@ struct Holder<'scope> {
 impl<'scope> Holder<'scope> {
     /// Starts a holder and returns once it holds protection. Right before it releases, it adds
     /// its count to `released`.
-    fn start<'env, P: Subject>(scope: &'scope Scope<'scope, 'env>, shared: &'env P, hold: Hold, released: &'env AtomicUsize) -> Self {
+    fn start<'env, P: Subject>(
+        scope: &'scope Scope<'scope, 'env>,
+        shared: &'env P,
+        hold: Hold,
+        released: &'env AtomicUsize,
+    ) -> Self {
         let (acquired_tx, acquired_rx) = mpsc::channel();
         let (finish, finish_rx) = mpsc::channel::<()>();
         let thread = scope.spawn(move || {
@@ -343,7 +440,12 @@ fn spawn_wait<'scope, 'env, P: Subject>(
     scope.spawn(move || {
         let irql = passive();
         let owner = owner.wait_for_release(&irql);
-        assert_eq!(released.load(SeqCst), expected, "{}: the wait returned before every granted protection was released", P::KIND);
+        assert_eq!(
+            released.load(SeqCst),
+            expected,
+            "{}: the wait returned before every granted protection was released",
+            P::KIND
+        );
         returned.store(true, SeqCst);
         owner
     })
@@ -426,7 +528,8 @@ fn delete_while_accessed<P: Subject>(owner: RundownOwner<'_, P>, counted: bool) 
                 let mut first = true;
                 loop {
                     simulation::run_on_processor(Some(processor));
-                    let count = if counted { NonZeroU32::new(processor % 4 + 1).expect("not zero") } else { NonZeroU32::MIN };
+                    let count =
+                        if counted { NonZeroU32::new(processor % 4 + 1).expect("not zero") } else { NonZeroU32::MIN };
                     let guard = if counted { shared.try_acquire_many(count, &irql) } else { shared.try_acquire(&irql) };
                     // A failed acquire: the object must be treated as invalid, so stop.
                     let Some(guard) = guard else { break };
@@ -525,7 +628,8 @@ fn run_ref_was_initialized_by_exinitializerundownprotection() {
     // Cache-aware: initialized by its constructors, never used uninitialized.
     let required = CacheAwareRundownRef::required_size(&irql);
     let mut too_small = vec![MaybeUninit::<usize>::uninit(); required / size_of::<usize>() - 1];
-    let error = CacheAwareRundownRef::initialize_in(&mut too_small, &irql).expect_err("storage too small to initialize");
+    let error =
+        CacheAwareRundownRef::initialize_in(&mut too_small, &irql).expect_err("storage too small to initialize");
     assert_eq!(error.required, required);
     assert_eq!(error.provided, (required / size_of::<usize>() - 1) * size_of::<usize>());
 
@@ -548,34 +652,36 @@ for_each_kind! {
     /// EX_RUNDOWN_REF structure that tracks the run-down status of the associated object."
     ///
     /// Through a whole lifecycle, the `RundownRef` word holds the status (count, run down,
-    /// completed, initialized again), and on every kind acquires follow it.
-    fn the_structure_tracks_the_run_down_status<P>(owner) {
+    /// completed, initialized again), and on every kind acquires follow it. (A cache-aware
+    /// reference is initialized again by a new owner taken through `&mut`: see [`reinitialize!`].)
+    fn the_structure_tracks_the_run_down_status<P>(&mut storage) {
         let irql = passive();
-        let shared = owner.protection();
-        let word = || shared.word();
-        let expect_word = |expected: usize| {
-            if let Some(word) = word() {
+        let expect_word = |shared: &P, expected: usize| {
+            if let Some(word) = shared.word() {
                 assert_eq!(word, expected, "{}: the word tracks the status", P::KIND);
             }
         };
-        expect_word(0);
+        let owner = storage.take_owner(&irql);
+        let shared = owner.protection();
+        expect_word(shared, 0);
         let one = shared.try_acquire(&irql).expect("active");
-        expect_word(active_word(1));
+        expect_word(shared, active_word(1));
         let three = shared.try_acquire_many(count!(3), &irql).expect("active");
-        expect_word(active_word(4));
+        expect_word(shared, active_word(4));
         drop(one);
-        expect_word(active_word(3));
+        expect_word(shared, active_word(3));
         drop(three);
-        expect_word(0);
+        expect_word(shared, 0);
 
         let owner = owner.wait_for_release(&irql);
-        expect_word(ACTIVE);
+        expect_word(shared, ACTIVE);
         assert!(shared.try_acquire(&irql).is_none(), "{}: run down", P::KIND);
         let owner = owner.completed(&irql);
-        expect_word(ACTIVE);
+        expect_word(shared, ACTIVE);
         assert!(shared.try_acquire(&irql).is_none(), "{}: completed", P::KIND);
-        let owner = owner.reinitialize(&irql);
-        expect_word(0);
+        let owner = reinitialize!(storage, owner, &irql);
+        let shared = owner.protection();
+        expect_word(shared, 0);
         assert!(shared.try_acquire(&irql).is_some(), "{}: active again", P::KIND);
         drop(owner);
     }
@@ -841,9 +947,11 @@ for_each_kind! {
     ///
     /// A completed reference (the one state where the safe API lets a run-down object be waited
     /// on) is waited on again and again: no panic, the word stays 1, acquires still fail, and the
-    /// lifecycle goes on (reinitialize works). The raw model does the same for a word reading 1.
-    fn wait_on_an_object_already_run_down_has_no_effect_and_is_not_an_error<P>(owner) {
+    /// lifecycle goes on (reinitialize works; for a cache-aware reference, its equivalent
+    /// [`reinitialize!`]). The raw model does the same for a word reading 1.
+    fn wait_on_an_object_already_run_down_has_no_effect_and_is_not_an_error<P>(&mut storage) {
         let mut irql = passive();
+        let owner = storage.take_owner(&irql);
         let shared = owner.protection();
         let owner = owner.wait_for_release(&irql).completed(&irql);
         let before = shared.word();
@@ -854,8 +962,8 @@ for_each_kind! {
         }
         assert_eq!(shared.word(), before, "{}: no effect on the status", P::KIND);
         assert!(shared.try_acquire(&irql).is_none(), "{}: still run down", P::KIND);
-        let owner = owner.reinitialize(&irql);
-        assert!(shared.try_acquire(&irql).is_some(), "{}: the lifecycle is undisturbed", P::KIND);
+        let owner = reinitialize!(storage, owner, &irql);
+        assert!(owner.protection().try_acquire(&irql).is_some(), "{}: the lifecycle is undisturbed", P::KIND);
         drop(owner);
 
         let word = RundownWord::new(ACTIVE);
@@ -1025,8 +1133,9 @@ fn raw_split_release_on_cache_aware_block(count: u32) {
 fn count_is_the_amount_by_which_the_instance_count_is_incremented() {
     struct Case;
     impl Scenario for Case {
-        fn run<P: Subject>(&self, owner: RundownOwner<'_, P>) {
+        fn run<P: Subject>(&self, storage: &mut P) {
             let irql = passive();
+            let owner = storage.take_owner(&irql);
             let shared = owner.protection();
             let mut total = 0;
             let mut guards = Vec::new();
@@ -1089,11 +1198,12 @@ for_each_kind! {
     /// A7: "ExAcquireRundownProtectionEx returns TRUE if the routine successfully acquires run-down
     /// protection for the caller."
     ///
-    /// While active (fresh, and after a reinitialize) counted acquires return a guard for the
-    /// caller, on this thread and on others, and the count shows the protection is held.
-    fn acquire_ex_returns_true_if_it_acquires_protection<P>(owner) {
+    /// While active (fresh, and after a reinitialize, or for a cache-aware reference its
+    /// equivalent [`reinitialize!`]) counted acquires return a guard for the caller, on this
+    /// thread and on others, and the count shows the protection is held.
+    fn acquire_ex_returns_true_if_it_acquires_protection<P>(&mut storage) {
         let irql = passive();
-        let shared = owner.protection();
+        let owner = storage.take_owner(&irql);
         let check = |shared: &P, irql: &PassiveLevel| {
             for count in 1..=4 {
                 let guard = shared.try_acquire_many(NonZeroU32::new(count).expect("not zero"), irql).expect("TRUE while active");
@@ -1110,9 +1220,10 @@ for_each_kind! {
                 }
             });
         };
-        check(shared, &irql);
-        let owner = owner.wait_for_release(&irql).completed(&irql).reinitialize(&irql);
-        check(shared, &irql);
+        check(owner.protection(), &irql);
+        let completed = owner.wait_for_release(&irql).completed(&irql);
+        let owner = reinitialize!(storage, completed, &irql);
+        check(owner.protection(), &irql);
         drop(owner);
     }
 }
@@ -1446,23 +1557,34 @@ for_each_kind! {
     ///
     /// Three objects in turn: each is read under protection, run down, completed and deleted;
     /// reinitialize leaves the word at 0 (initialized) and protection now guards the next object.
-    fn after_completed_reinitialize_associates_the_reference_with_a_new_object<P>(owner) {
+    /// Each reader releases on another processor than it acquired on, so on a cache-aware
+    /// reference a slot left completed by the reinitialization would fail that release.
+    ///
+    /// `RundownRef` calls the real `reinitialize` on its completed owner. A cache-aware owner has
+    /// none (ui test `cache_aware_reinitialize_while_shared`): the equivalent tested for it is
+    /// [`reinitialize!`]'s, dropping the completed owner once the reader thread is done and taking
+    /// a new one through `&mut`, which reinitializes every per-processor word.
+    fn after_completed_reinitialize_associates_the_reference_with_a_new_object<P>(&mut storage) {
         let irql = passive();
-        let shared = owner.protection();
         let object = SharedObject::new(0);
-        let mut owner = owner;
+        let mut owner = storage.take_owner(&irql);
         for generation in 0..3 {
+            let shared = owner.protection();
             thread::scope(|scope| {
                 scope.spawn(|| {
                     let irql = passive();
+                    let processor = u32::try_from(generation).expect("three generations");
+                    simulation::run_on_processor(Some(processor));
                     let guard = shared.try_acquire(&irql).expect("active");
                     assert_eq!(object.read(&guard), generation, "{}: protection guards the current object", P::KIND);
+                    simulation::run_on_processor(Some(processor + 1));
+                    drop(guard);
                 });
             });
             let completed = owner.wait_for_release(&irql).completed(&irql);
             object.delete();
-            owner = completed.reinitialize(&irql);
-            assert_eq!(shared.word().unwrap_or(0), 0, "{}: initialized again", P::KIND);
+            owner = reinitialize!(storage, completed, &irql);
+            assert_eq!(owner.protection().word().unwrap_or(0), 0, "{}: initialized again", P::KIND);
             object.replace_deleted(generation + 1);
         }
         drop(owner);
@@ -1475,10 +1597,17 @@ for_each_kind! {
     ///
     /// After reinitialize, other threads acquire again, and the new protection works in full: a
     /// second wait waits for those holders.
-    fn after_reinitialize_drivers_can_acquire_protection_on_the_new_object<P>(owner) {
+    ///
+    /// `RundownRef` is reinitialized by its completed owner's `reinitialize`; for a cache-aware
+    /// reference the equivalent tested is the new owner taken through `&mut` ([`reinitialize!`]),
+    /// after which drivers acquire just the same.
+    fn after_reinitialize_drivers_can_acquire_protection_on_the_new_object<P>(&mut storage) {
         let irql = passive();
+        let owner = storage.take_owner(&irql);
+        let completed = owner.wait_for_release(&irql).completed(&irql);
+        assert!(completed.protection().try_acquire(&irql).is_none(), "{}: completed", P::KIND);
+        let owner = reinitialize!(storage, completed, &irql);
         let shared = owner.protection();
-        let owner = owner.wait_for_release(&irql).completed(&irql).reinitialize(&irql);
         let released = AtomicUsize::new(0);
         let returned = AtomicBool::new(false);
         thread::scope(|scope| {
@@ -1503,13 +1632,15 @@ for_each_kind! {
     /// `completed` exists only on the owner the wait returned, and there the status always says
     /// run down: bit 0 of the word is set (1 after a wait that found nothing, the dead wait
     /// block after one that slept) and acquires fail.
-    fn on_entry_to_completed_the_status_indicates_the_object_was_run_down<P>(owner) {
+    fn on_entry_to_completed_the_status_indicates_the_object_was_run_down<P>(&mut storage) {
         let irql = passive();
+        let owner = storage.take_owner(&irql);
         let shared = owner.protection();
         let run_down = owner.wait_for_release(&irql);
         assert_eq!(shared.word().unwrap_or(ACTIVE), ACTIVE);
         assert!(shared.try_acquire(&irql).is_none(), "{}: run down on entry", P::KIND);
-        let owner = run_down.completed(&irql).reinitialize(&irql);
+        let owner = reinitialize!(storage, run_down.completed(&irql), &irql);
+        let shared = owner.protection();
 
         let released = AtomicUsize::new(0);
         let returned = AtomicBool::new(false);
@@ -1531,18 +1662,20 @@ for_each_kind! {
 for_each_kind! {
     /// C11: "req.irql: <= APC_LEVEL".
     ///
-    /// Completed (and the wait before it and the reinitialize after it) accept an `APC_LEVEL`
+    /// Completed (and the wait before it and the reinitialize after it, or for a cache-aware
+    /// reference the new owner taken through `&mut` that reinitializes it) accept an `APC_LEVEL`
     /// token taken by raising, during which no `PASSIVE_LEVEL` token can be had.
-    fn completed_runs_at_irql_at_most_apc_level<P>(owner) {
+    fn completed_runs_at_irql_at_most_apc_level<P>(&mut storage) {
         let mut irql = passive();
-        let shared = owner.protection();
         let apc = irql.raise::<Apc>();
         assert!(Irql::<Passive>::check().is_none());
+        let owner = storage.take_owner(&*apc);
+        let shared = owner.protection();
         let owner = owner.wait_for_release(&*apc).completed(&*apc);
         assert_eq!(shared.word().unwrap_or(ACTIVE), ACTIVE, "{}: completed at APC_LEVEL", P::KIND);
-        let owner = owner.reinitialize(&*apc);
+        let owner = reinitialize!(storage, owner, &*apc);
         drop(apc);
-        assert!(shared.try_acquire(&irql).is_some());
+        assert!(owner.protection().try_acquire(&irql).is_some());
         drop(owner);
     }
 }

@@ -146,11 +146,7 @@ impl Subject for CacheAwareRundownRef<'_> {
     /// The owner goes out of scope here, which ends its borrow of the storage; the caller then
     /// takes a new one. With a guard live that would not compile, so nothing happens.
     fn reinit(owner: Owner<'_, Self>, no_guard: bool) -> AfterReinit<'_, Self> {
-        if no_guard {
-            AfterReinit::NewOwner
-        } else {
-            AfterReinit::Owner(owner)
-        }
+        if no_guard { AfterReinit::NewOwner } else { AfterReinit::Owner(owner) }
     }
 }
 

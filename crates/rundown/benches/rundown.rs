@@ -29,7 +29,7 @@ fn uncontended(c: &mut Criterion) {
     let mut group = c.benchmark_group("uncontended");
 
     let shared = RundownRef::new();
-    group.bench_function("safe_api", |b| b.iter(|| drop(black_box(shared.acquire(&irql)))));
+    group.bench_function("safe_api", |b| b.iter(|| drop(black_box(&shared).acquire(&irql))));
 
     let word = Padded(RundownWord::new(0));
     group.bench_function("provider_direct", |b| {
@@ -45,9 +45,8 @@ fn uncontended(c: &mut Criterion) {
     let floor = Padded(AtomicUsize::new(0));
     group.bench_function("floor_two_cas", |b| {
         b.iter(|| {
-            let seen = black_box(&floor.0).load(Relaxed);
-            let _ = floor.0.compare_exchange(seen, seen + 2, Acquire, Relaxed);
-            let _ = floor.0.compare_exchange(seen + 2, seen, Release, Relaxed);
+            let _ = black_box(&floor.0).compare_exchange(0, 2, Acquire, Relaxed);
+            let _ = floor.0.compare_exchange(2, 0, Release, Relaxed);
         });
     });
     group.bench_function("floor_two_fetch_add", |b| {
@@ -58,14 +57,14 @@ fn uncontended(c: &mut Criterion) {
     });
 
     let peer = run_down::RundownRef::new();
-    group.bench_function("peer_run_down_0_1_1", |b| b.iter(|| drop(black_box(peer.try_acquire()))));
+    group.bench_function("peer_run_down_0_1_1", |b| b.iter(|| drop(black_box(&peer).try_acquire())));
     let arc = Arc::new(0_u64);
-    group.bench_function("peer_arc_clone_drop", |b| b.iter(|| drop(black_box(Arc::clone(&arc)))));
+    group.bench_function("peer_arc_clone_drop", |b| b.iter(|| drop(Arc::clone(black_box(&arc)))));
     let lock = parking_lot::RwLock::new(0_u64);
-    group.bench_function("peer_parking_lot_read", |b| b.iter(|| drop(black_box(lock.read()))));
+    group.bench_function("peer_parking_lot_read", |b| b.iter(|| drop(black_box(&lock).read())));
 
     let cache_aware = CacheAwareRundownRef::allocate(&irql).expect("pool");
-    group.bench_function("cache_aware_safe_api", |b| b.iter(|| drop(black_box(cache_aware.acquire(&irql)))));
+    group.bench_function("cache_aware_safe_api", |b| b.iter(|| drop(black_box(&cache_aware).acquire(&irql))));
     group.finish();
     cache_aware.free(&irql);
 }
@@ -83,7 +82,7 @@ fn two_threads<P: Protection>(
                 let irql = passive();
                 start.wait();
                 for _ in 0..pairs {
-                    drop(black_box(acquire(protection, &irql)));
+                    drop(acquire(black_box(protection), &irql));
                 }
             });
         }

@@ -19,7 +19,10 @@ use crate::env::AtomicUsize;
 pub(crate) fn acquire(word: &AtomicUsize, count: u32, limit: usize) -> bool {
     let increment = ((count as usize) << COUNT_SHIFT).cast_signed();
     let limit = (limit << COUNT_SHIFT).cast_signed();
-    let mut current = word.load(Acquire);
+    // Guess "no holders" instead of loading: a wrong guess costs nothing extra, because the
+    // failed exchange returns the real value, and the exchange takes the cache line exclusive at
+    // once instead of sharing it for a load first.
+    let mut current = 0;
     loop {
         if current & ACTIVE != 0 {
             return false;
@@ -42,7 +45,9 @@ pub(crate) fn acquire(word: &AtomicUsize, count: u32, limit: usize) -> bool {
 #[inline]
 pub(crate) unsafe fn release(word: &AtomicUsize, count: u32) {
     let decrement = (count as usize) << COUNT_SHIFT;
-    let mut current = word.load(Acquire);
+    // Guess "ours are the only protections"; see `acquire`. The guess has bit 0 clear, so only a
+    // value read from the word can send us to the wait block.
+    let mut current = decrement;
     loop {
         if current & ACTIVE != 0 {
             let block = (current & !ACTIVE) as *const WaitBlock;

@@ -54,6 +54,18 @@ unsafe impl Sync for CacheAwareRundownRef<'_> {}
 
 /// The storage given to [`CacheAwareRundownRef::initialize_in`] is smaller than
 /// [`CacheAwareRundownRef::required_size`].
+///
+/// ```
+/// use core::mem::MaybeUninit;
+/// use rundown::irql::PassiveLevel;
+/// use rundown::CacheAwareRundownRef;
+///
+/// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let mut storage = [MaybeUninit::<usize>::uninit(); 2];
+/// let error = CacheAwareRundownRef::initialize_in(&mut storage, &irql).unwrap_err();
+/// assert_eq!(error.provided, 16);
+/// assert!(error.required > 16);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorageTooSmall {
     /// Bytes required on this machine.

@@ -20,6 +20,13 @@ mod sealed {
 }
 
 /// An IRQL that tokens can name: [`Passive`], [`Apc`] or [`Dispatch`].
+///
+/// ```
+/// use rundown::irql::{Apc, Dispatch, Level, Passive};
+///
+/// assert_eq!((Passive::IRQL, Apc::IRQL, Dispatch::IRQL), (0, 1, 2));
+/// assert_eq!(Dispatch::NAME, "DISPATCH_LEVEL");
+/// ```
 pub trait Level: sealed::Sealed {
     /// The numeric IRQL (`PASSIVE_LEVEL` is 0).
     const IRQL: u8;
@@ -28,10 +35,30 @@ pub trait Level: sealed::Sealed {
 }
 
 /// `PASSIVE_LEVEL` (0): threads, most driver entry points.
+///
+/// ```
+/// use rundown::irql::{Irql, Passive};
+/// let token: Option<Irql<Passive>> = Irql::check();
+/// assert!(token.is_some());
+/// ```
 pub enum Passive {}
 /// `APC_LEVEL` (1): asynchronous procedure calls, fast mutexes held.
+///
+/// ```
+/// use rundown::irql::{Apc, PassiveLevel};
+/// let mut passive = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let apc = passive.raise::<Apc>(); // as holding a fast mutex does
+/// # drop(apc);
+/// ```
 pub enum Apc {}
 /// `DISPATCH_LEVEL` (2): DPCs, spin locks held; no waiting, no paged memory.
+///
+/// ```
+/// use rundown::irql::{Dispatch, PassiveLevel};
+/// let mut passive = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let dispatch = passive.raise::<Dispatch>(); // as acquiring a spin lock does
+/// # drop(dispatch);
+/// ```
 pub enum Dispatch {}
 
 macro_rules! level {
@@ -55,6 +82,15 @@ pub type ApcLevel = Irql<Apc>;
 pub type DispatchLevel = Irql<Dispatch>;
 
 /// "A token for `Self` proves an IRQL no higher than `Ceiling`."
+///
+/// Routines bound their token by it:
+///
+/// ```
+/// use rundown::irql::{Apc, AtMost, Irql, PassiveLevel};
+///
+/// fn may_wait(_irql: &Irql<impl AtMost<Apc>>) {}
+/// may_wait(&PassiveLevel::check().expect("PASSIVE_LEVEL"));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "this routine runs at IRQL <= {Ceiling}, but the token only proves IRQL <= {Self}",
     label = "the token for `{Self}` is too high for this call",
@@ -70,6 +106,15 @@ impl AtMost<Dispatch> for Apc {}
 impl AtMost<Dispatch> for Dispatch {}
 
 /// Driver entry points that the I/O manager calls at `PASSIVE_LEVEL`.
+///
+/// ```
+/// use rundown::irql::{Irql, PassiveEntryPoint};
+///
+/// // In DriverEntry:
+/// // SAFETY: the I/O manager calls DriverEntry at PASSIVE_LEVEL.
+/// let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverEntry) };
+/// # let _ = irql;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PassiveEntryPoint {
     /// `DriverEntry`.

@@ -13,15 +13,55 @@ pub mod lifecycle {
     }
 
     /// A state of the owner's lifecycle.
+    ///
+    /// ```
+    /// use rundown::lifecycle::{Active, Lifecycle};
+    /// fn is_state<S: Lifecycle>() {}
+    /// is_state::<Active>();
+    /// ```
     pub trait Lifecycle: sealed::Sealed {}
 
     /// Protection is granted to whoever asks.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::lifecycle::Active;
+    /// use rundown::{RundownOwner, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner: RundownOwner<'_, RundownRef, Active> = storage.owner(&irql);
+    /// assert!(owner.protection().acquire(&irql).is_some());
+    /// ```
     pub enum Active {}
     /// The wait returned: no protection is held or granted. The word may still name the
     /// waiter's dead wait block, so only completing is allowed next.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::lifecycle::RunDown;
+    /// use rundown::{RundownOwner, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner: RundownOwner<'_, RundownRef, RunDown> = storage.owner(&irql).wait_for_release(&irql);
+    /// assert!(owner.protection().acquire(&irql).is_none());
+    /// ```
     pub enum RunDown {}
     /// The run down completed: acquires fail, waits return at once, and the reference may be
     /// reinitialized for a new object.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::lifecycle::Completed;
+    /// use rundown::{RundownOwner, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner: RundownOwner<'_, RundownRef, Completed> =
+    ///     storage.owner(&irql).wait_for_release(&irql).completed(&irql);
+    /// owner.wait_for_release(&irql); // returns at once
+    /// ```
     pub enum Completed {}
 
     impl sealed::Sealed for Active {}

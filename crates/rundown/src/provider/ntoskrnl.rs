@@ -13,6 +13,11 @@ use super::{MAX_OUTSTANDING, Provider, RundownWord};
 
 /// NT's `EX_RUNDOWN_REF_CACHE_AWARE` (public symbols: `RunRefs`, `PoolToFree`, `RunRefSize`,
 /// `Number`, 24 bytes on x64). Only read, to check the overflow limit.
+///
+/// ```ignore
+/// // Kernel builds only (feature `ntoskrnl`).
+/// assert_eq!(size_of::<rundown::provider::NtCacheAware>(), 0x18);
+/// ```
 #[repr(C)]
 pub struct NtCacheAware {
     run_refs: *mut u8,
@@ -51,9 +56,17 @@ unsafe extern "system" {
 
 /// NtosKrnl's own run-down routines.
 ///
+/// Exists only in a kernel build with the `ntoskrnl` feature, where it is
+/// [`Selected`](super::Selected); doc-tests run on the host, so this example is not compiled.
+///
 /// ```ignore
-/// // Only in a kernel build with the `ntoskrnl` feature; the safe types use it through
-/// // `provider::Selected`.
+/// use rundown::provider::{Ntoskrnl, Provider, RundownWord};
+///
+/// let word = RundownWord::new(0);
+/// // SAFETY: an initialized word; the acquire is released once.
+/// if unsafe { Ntoskrnl::acquire(&word) } {
+///     unsafe { Ntoskrnl::release(&word) };
+/// }
 /// ```
 pub struct Ntoskrnl;
 

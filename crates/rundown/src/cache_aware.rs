@@ -153,7 +153,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     #[must_use = "an unused guard releases at once"]
     pub fn acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
-        self.acquire_counted(NonZeroU32::MIN)
+        RundownGuard::acquire(self, NonZeroU32::MIN)
     }
 
     /// Tries to acquire `count` protections at once (`ExAcquireRundownProtectionCacheAwareEx`).
@@ -164,13 +164,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         irql: &Irql<impl AtMost<Dispatch>>,
     ) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
-        self.acquire_counted(count)
-    }
-
-    #[inline]
-    fn acquire_counted(&self, count: NonZeroU32) -> Option<RundownGuard<'_, Self>> {
-        // SAFETY: the guard takes the protections the provider just granted.
-        self.acquire_raw(count).then(|| unsafe { RundownGuard::new(self, count) })
+        RundownGuard::acquire(self, count)
     }
 
     /// Frees a pool-allocated reference (`ExFreeCacheAwareRundownProtection`); caller storage is

@@ -31,12 +31,11 @@ pub struct RundownGuard<'r, P: Protection = RundownRef> {
 }
 
 impl<'r, P: Protection> RundownGuard<'r, P> {
-    /// Wraps protections just acquired.
-    ///
-    /// # Safety
-    /// `count` protections on `protection` were acquired and are owned by the new guard.
-    pub(crate) unsafe fn new(protection: &'r P, count: NonZeroU32) -> Self {
-        Self { protection, count, not_send: PhantomData }
+    /// Acquires `count` protections on `protection`, returning the guard that owns them.
+    #[inline]
+    pub(crate) fn acquire(protection: &'r P, count: NonZeroU32) -> Option<Self> {
+        // Lazily: a guard made for a refused acquire would release on drop.
+        protection.acquire_raw(count).then(|| Self { protection, count, not_send: PhantomData })
     }
 
     /// How many protections the guard holds (1 unless acquired with a count).

@@ -58,7 +58,7 @@ impl RundownRef {
     #[must_use = "an unused guard releases at once"]
     pub fn acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
-        self.acquire_counted(NonZeroU32::MIN)
+        RundownGuard::acquire(self, NonZeroU32::MIN)
     }
 
     /// Tries to acquire `count` protections at once (`ExAcquireRundownProtectionEx`), released
@@ -73,13 +73,7 @@ impl RundownRef {
         irql: &Irql<impl AtMost<Dispatch>>,
     ) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
-        self.acquire_counted(count)
-    }
-
-    #[inline]
-    fn acquire_counted(&self, count: NonZeroU32) -> Option<RundownGuard<'_, Self>> {
-        // SAFETY: the guard takes the protections the provider just granted.
-        self.acquire_raw(count).then(|| unsafe { RundownGuard::new(self, count) })
+        RundownGuard::acquire(self, count)
     }
 
     /// The `PEX_RUNDOWN_REF` to hand to C code.

@@ -44,9 +44,9 @@ enum Step {
     Tsan,
     /// cargo bench -p rundown --no-run: the benchmarks build
     Bench,
-    /// The crate builds for x86_64-pc-windows-msvc with both kernel providers (Debian's rustc-web, installed if missing)
+    /// The crates build for x86_64-pc-windows-msvc, rundown with both kernel providers (Debian's rustc-web, installed if missing)
     Kernel,
-    /// cargo doc -p rundown --no-deps with RUSTDOCFLAGS=-D warnings
+    /// cargo doc -p rundown -p rundown-abi --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
 }
 
@@ -99,7 +99,9 @@ impl Step {
             Self::Tsan => return sanitizers::run(sanitizers::Sanitizer::Thread),
             Self::Bench => Cargo::new(&["bench", "-p", "rundown", "--no-run"]).run()?,
             Self::Kernel => return kernel::run(),
-            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").run()?,
+            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "-p", "rundown-abi", "--no-deps"])
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .run()?,
         };
         Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
     }

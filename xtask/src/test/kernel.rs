@@ -17,23 +17,30 @@ const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 const PACKAGES: [&str; 3] = ["rustc-web", "cargo-web", "rust-web-src"];
 
-/// Builds `rundown` (codegen included, so the `CR8` assembly is checked) with `--features kernel` (portable model, KEVENT waits) and
+/// Builds `rundown-abi`, and `rundown` (codegen included, so the `CR8` assembly is checked) with `--features kernel` (portable model, KEVENT waits) and
 /// `--features ntoskrnl` (NtosKrnl's routines) for `x86_64-pc-windows-msvc`.
 pub fn run() -> Result<Outcome> {
     ensure_debian_toolchain()?;
+    let builds: [&[&str]; 3] = [
+        &["-p", "rundown", "--no-default-features", "--features", "kernel"],
+        &["-p", "rundown", "--no-default-features", "--features", "ntoskrnl"],
+        &["-p", "rundown-abi"],
+    ];
     let mut all_passed = true;
-    for feature in ["kernel", "ntoskrnl"] {
+    for package in builds {
         let mut command = Command::new(DEBIAN_CARGO);
         command
             .current_dir(workspace_root())
-            .args(["build", "-p", "rundown", "--no-default-features", "--features", feature])
+            .arg("build")
+            .args(package)
             .args(["--target", "x86_64-pc-windows-msvc", "-Zbuild-std=core,alloc", "--target-dir"])
             .arg(target_dir().join("kernel"))
             .env("RUSTC", DEBIAN_RUSTC)
             .env("RUSTC_BOOTSTRAP", "1")
             .env_remove("RUSTFLAGS");
         println!(
-            "$ RUSTC={DEBIAN_RUSTC} RUSTC_BOOTSTRAP=1 {DEBIAN_CARGO} build -p rundown --features {feature} --target x86_64-pc-windows-msvc -Zbuild-std=core,alloc"
+            "$ RUSTC={DEBIAN_RUSTC} RUSTC_BOOTSTRAP=1 {DEBIAN_CARGO} build {} --target x86_64-pc-windows-msvc -Zbuild-std=core,alloc",
+            package.join(" ")
         );
         all_passed &= command.status().context("could not start Debian's cargo")?.success();
     }

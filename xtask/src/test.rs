@@ -46,7 +46,7 @@ enum Step {
     Bench,
     /// The crates build for x86_64-pc-windows-msvc, rundown with both kernel providers (Debian's rustc-web, installed if missing)
     Kernel,
-    /// cargo doc -p rundown -p rundown-abi --no-deps with RUSTDOCFLAGS=-D warnings
+    /// cargo doc -p rundown -p rundown-abi -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
 }
 
@@ -99,7 +99,7 @@ impl Step {
             Self::Tsan => return sanitizers::run(sanitizers::Sanitizer::Thread),
             Self::Bench => Cargo::new(&["bench", "-p", "rundown", "--no-run"]).run()?,
             Self::Kernel => return kernel::run(),
-            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "-p", "rundown-abi", "--no-deps"])
+            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "-p", "rundown-abi", "-p", "pe-check", "--no-deps"])
                 .env("RUSTDOCFLAGS", "-D warnings")
                 .run()?,
         };

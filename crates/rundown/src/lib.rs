@@ -6,7 +6,8 @@
 //!
 //! - [`RundownRef`] is `EX_RUNDOWN_REF` bit for bit; [`CacheAwareRundownRef`] is the
 //!   per-processor form.
-//! - An acquire returns a [`RundownGuard`] that releases exactly once, on drop.
+//! - An acquire returns a [`RundownGuard`] that releases exactly once, on drop;
+//!   [`RundownHolds`] keep guards past the call, for a handle or a peer, and release them later.
 //! - The single [`RundownOwner`] moves through [`Active`](lifecycle::Active) →
 //!   [`RunDown`](lifecycle::RunDown) → [`Completed`](lifecycle::Completed) → `Active`; calls out
 //!   of order do not exist.
@@ -45,6 +46,7 @@
 mod cache_aware;
 mod env;
 mod guard;
+mod holds;
 pub mod irql;
 mod owner;
 pub mod policy;
@@ -54,6 +56,7 @@ mod rundown_ref;
 
 pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
 pub use guard::RundownGuard;
+pub use holds::RundownHolds;
 pub use owner::{RundownOwner, lifecycle};
 pub use protection::{Protection, SharedReinitialize};
 pub use rundown_ref::RundownRef;

@@ -1,0 +1,62 @@
+//! The protection one open handle holds through ACQUIRE, until RELEASE or its cleanup.
+
+use core::num::NonZeroU32;
+
+use rundown::irql::{AtMost, Dispatch, Irql};
+use rundown::{RundownHolds, RundownRef};
+
+use crate::Service;
+
+/// What an open handle holds: the driver keeps one per file object (`FsContext`).
+///
+/// Dropping it releases what it still holds, as `IRP_MJ_CLEANUP` does through
+/// [`Service::cleanup`], so a handle can never keep the object from rotating after it is gone.
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::RundownRef;
+/// use rundown_service::{PoolUsage, Service};
+///
+/// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+/// let mut storage = RundownRef::new();
+/// let owner = storage.owner(&irql);
+/// let service = Service::new(owner.protection(), || PoolUsage::default()).expect("pool");
+/// let handle = service.open_handle();
+/// assert_eq!(handle.held(), 0);
+/// ```
+#[derive(Debug)]
+pub struct HandleState<'s, 'r> {
+    pub(crate) service: &'s Service<'r>,
+    pub(crate) holds: RundownHolds<'r, RundownRef>,
+}
+
+impl HandleState<'_, '_> {
+    /// Protections this handle holds.
+    #[must_use]
+    pub fn held(&self) -> u32 {
+        u32::try_from(self.holds.held()).unwrap_or(u32::MAX)
+    }
+
+    /// Releases `count` held protections; false, releasing nothing, if the handle holds fewer.
+    pub(crate) fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
+        let released = self.holds.release(count, irql);
+        if released {
+            self.service.stats.released(count.get());
+        }
+        released
+    }
+
+    /// Releases everything held, returning how many protections that was.
+    pub(crate) fn release_all(&self, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
+        let released = u32::try_from(self.holds.release_all(irql)).unwrap_or(u32::MAX);
+        self.service.stats.released(released);
+        released
+    }
+}
+
+impl Drop for HandleState<'_, '_> {
+    fn drop(&mut self) {
+        // The holds release themselves when dropped; keep the count of holders right.
+        self.service.stats.released(self.held());
+    }
+}

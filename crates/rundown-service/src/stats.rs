@@ -1,0 +1,87 @@
+//! The driver's counters since load, as STATS reports them.
+
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicU32, AtomicU64};
+
+use rundown_abi::StatsReply;
+
+/// Pool the driver has allocated and not freed, from its allocator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Bytes in use.
+    pub bytes: u64,
+    /// Allocations in use.
+    pub blocks: u64,
+}
+
+/// Counters updated by every request; each is exact on its own, and a snapshot of all of them is
+/// not taken atomically.
+///
+/// ```
+/// use rundown_service::{PoolUsage, Stats};
+/// let stats = Stats::default();
+/// stats.acquired(2);
+/// stats.released(1);
+/// let reply = stats.snapshot(PoolUsage::default());
+/// assert_eq!((reply.acquisitions, reply.holders, reply.max_holders), (2, 1, 2));
+/// ```
+#[derive(Debug, Default)]
+pub struct Stats {
+    acquisitions: AtomicU64,
+    refusals: AtomicU64,
+    waits: AtomicU64,
+    rotations: AtomicU64,
+    holders: AtomicU32,
+    max_holders: AtomicU32,
+}
+
+impl Stats {
+    /// `count` protections were granted.
+    pub fn acquired(&self, count: u32) {
+        self.acquisitions.fetch_add(u64::from(count), Relaxed);
+        let now = self.holders.fetch_add(count, Relaxed) + count;
+        self.max_holders.fetch_max(now, Relaxed);
+    }
+
+    /// `count` protections were given back.
+    pub fn released(&self, count: u32) {
+        self.holders.fetch_sub(count, Relaxed);
+    }
+
+    /// An ACQUIRE, READ or WRITE was refused because the object was running down (QUERY's
+    /// look inside is not counted).
+    pub fn refused(&self) {
+        self.refusals.fetch_add(1, Relaxed);
+    }
+
+    /// A run-down had to wait for holders.
+    pub fn waited(&self) {
+        self.waits.fetch_add(1, Relaxed);
+    }
+
+    /// A rotation completed.
+    pub fn rotated(&self) {
+        self.rotations.fetch_add(1, Relaxed);
+    }
+
+    /// Protections held now.
+    #[must_use]
+    pub fn holders(&self) -> u32 {
+        self.holders.load(Relaxed)
+    }
+
+    /// The counters, with the allocator's figures.
+    #[must_use]
+    pub fn snapshot(&self, pool: PoolUsage) -> StatsReply {
+        StatsReply {
+            acquisitions: self.acquisitions.load(Relaxed),
+            refusals: self.refusals.load(Relaxed),
+            waits: self.waits.load(Relaxed),
+            rotations: self.rotations.load(Relaxed),
+            max_holders: self.max_holders.load(Relaxed),
+            holders: self.holders.load(Relaxed),
+            pool_bytes: pool.bytes,
+            pool_blocks: pool.blocks,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Protection held on behalf of something that outlives one call: an open handle, a peer driver.
+
+use core::num::NonZeroU32;
+use core::sync::atomic::Ordering::{AcqRel, Acquire};
+
+use crate::env::AtomicUsize;
+use crate::irql::{AtMost, Dispatch, Irql};
+use crate::{Protection, RundownGuard, RundownRef};
+
+/// Protections kept past the call that acquired them, released later, possibly on another
+/// thread.
+///
+/// A [`RundownGuard`] is scoped: it releases when it drops, in the context that acquired it. A
+/// driver that holds protection for a client across requests (an ACQUIRE IOCTL now, a RELEASE
+/// IOCTL or the handle's cleanup later) moves each guard into holds with [`keep`](Self::keep),
+/// and gives protections back with [`release`](Self::release), which takes an IRQL token, so it
+/// may run on any thread. Whatever is still held when the holds drop is released then.
+///
+/// The holds count what they keep: a release of more than is held releases nothing, so a client
+/// cannot release protection that others hold.
+///
+/// # Invariants
+/// `held` protections, acquired on `protection`, are owned by these holds and released only by
+/// them.
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::{count, RundownHolds, RundownRef};
+///
+/// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+/// let shared = RundownRef::new();
+/// let holds = RundownHolds::new(&shared);
+/// let guard = shared.acquire_many(count!(2), &irql).expect("not run down");
+/// assert_eq!(holds.keep(guard).expect("same reference"), 2);
+///
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| {
+///         let irql = PassiveLevel::check().expect("a new thread runs at PASSIVE_LEVEL");
+///         assert!(holds.release(count!(1), &irql));
+///     });
+/// });
+/// assert!(!holds.release(count!(2), &irql), "only one is left");
+/// assert_eq!(holds.release_all(&irql), 1);
+/// ```
+#[must_use = "dropping the holds releases what they keep at once"]
+pub struct RundownHolds<'r, P: Protection = RundownRef> {
+    protection: &'r P,
+    held: AtomicUsize,
+}
+
+impl<'r, P: Protection> RundownHolds<'r, P> {
+    /// Holds on `protection`, keeping nothing yet.
+    pub fn new(protection: &'r P) -> Self {
+        Self { protection, held: AtomicUsize::new(0) }
+    }
+
+    /// The reference the protections are held on.
+    #[must_use]
+    pub fn protection(&self) -> &'r P {
+        self.protection
+    }
+
+    /// How many protections are kept now.
+    #[must_use]
+    pub fn held(&self) -> usize {
+        self.held.load(Acquire)
+    }
+
+    /// Keeps the guard's protections until they are released through these holds, returning how
+    /// many are kept now.
+    ///
+    /// # Errors
+    /// A guard on another reference is handed back unchanged.
+    pub fn keep(&self, guard: RundownGuard<'r, P>) -> Result<usize, RundownGuard<'r, P>> {
+        if !core::ptr::eq(guard.protection(), self.protection) {
+            return Err(guard);
+        }
+        let count = guard.count().get() as usize;
+        // The guard's protections now belong to the holds: its drop must not release them.
+        core::mem::forget(guard);
+        Ok(self.held.fetch_add(count, AcqRel) + count)
+    }
+
+    /// Releases `count` of the kept protections; false, releasing nothing, if fewer are kept.
+    pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
+        irql.debug_assert_current();
+        let taken = self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(count.get() as usize));
+        if taken.is_err() {
+            return false;
+        }
+        // SAFETY: `count` kept protections were just taken out of `held`; nothing else releases
+        // them.
+        unsafe { self.protection.release_raw(count) };
+        true
+    }
+
+    /// Releases everything kept, returning how many protections that was.
+    pub fn release_all(&self, irql: &Irql<impl AtMost<Dispatch>>) -> usize {
+        irql.debug_assert_current();
+        // SAFETY: IRQL <= DISPATCH_LEVEL, which the token proves.
+        unsafe { self.release_all_unchecked() }
+    }
+
+    /// # Safety
+    /// IRQL <= `DISPATCH_LEVEL`.
+    unsafe fn release_all_unchecked(&self) -> usize {
+        let taken = self.held.swap(0, AcqRel);
+        let mut left = taken;
+        while left > 0 {
+            let batch = u32::try_from(left).unwrap_or(u32::MAX);
+            // SAFETY: `taken` kept protections were just taken out of `held`; `batch` of them are
+            // released here, each once.
+            unsafe { self.protection.release_raw(NonZeroU32::new(batch).expect("left > 0")) };
+            left -= batch as usize;
+        }
+        taken
+    }
+}
+
+impl<P: Protection> Drop for RundownHolds<'_, P> {
+    fn drop(&mut self) {
+        if Irql::<Dispatch>::check().is_some() {
+            // SAFETY: IRQL just checked.
+            unsafe { self.release_all_unchecked() };
+        } else {
+            debug_assert!(false, "RundownHolds dropped above DISPATCH_LEVEL: its protections leak");
+        }
+    }
+}
+
+impl<P: Protection> core::fmt::Debug for RundownHolds<'_, P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RundownHolds").field("held", &self.held()).finish_non_exhaustive()
+    }
+}

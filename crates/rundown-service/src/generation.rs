@@ -49,8 +49,13 @@ impl Generation {
 }
 
 /// Moves `value` to the heap (nonpaged pool in the driver), or gives `None` when the allocator
-/// refuses, where `Box::new` would panic.
-pub(crate) fn try_box<T>(value: T) -> Option<Box<T>> {
+/// refuses, where `Box::new` would panic (and a driver would bug-check).
+///
+/// ```
+/// let boxed = rundown_service::try_box([0u8; 64]).expect("the host allocator has room");
+/// assert_eq!(boxed.len(), 64);
+/// ```
+pub fn try_box<T>(value: T) -> Option<Box<T>> {
     let mut one = Vec::new();
     one.try_reserve_exact(1).ok()?;
     one.push(value);

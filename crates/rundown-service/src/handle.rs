@@ -46,8 +46,8 @@ impl HandleState<'_, '_> {
         released
     }
 
-    /// Releases everything held, returning how many protections that was.
-    pub(crate) fn release_all(&self, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
+    /// Releases everything held, returning how many protections that was (`IRP_MJ_CLEANUP`).
+    pub fn cleanup(&self, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
         let released = u32::try_from(self.holds.release_all(irql)).unwrap_or(u32::MAX);
         self.service.stats.released(released);
         released

@@ -49,7 +49,7 @@ mod rotator;
 mod service;
 mod stats;
 
-pub use generation::Generation;
+pub use generation::{Generation, try_box};
 pub use handle::HandleState;
 pub use payload::{Payload, Snapshot};
 pub use reply::Reply;

@@ -1,7 +1,7 @@
 //! The request handler: what every IOCTL does, checked in the ABI's order, without the kernel.
 
 use core::num::NonZeroU32;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 
 use rundown::irql::{AtMost, Dispatch, Irql};
@@ -96,7 +96,7 @@ impl<'r> Service<'r> {
 
     /// Releases what the handle still holds (`IRP_MJ_CLEANUP`), returning how many protections.
     pub fn cleanup(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
-        handle.release_all(irql)
+        handle.cleanup(irql)
     }
 
     /// The current generation number.
@@ -205,7 +205,7 @@ impl<'r> Service<'r> {
         if handle.held() > 0 {
             return Err(NtStatus::INVALID_DEVICE_STATE);
         }
-        if self.closing.load(Acquire) {
+        if self.closing() {
             return Err(NtStatus::DELETE_PENDING);
         }
         if self.rotation_pending.compare_exchange(false, true, AcqRel, Relaxed).is_err() {
@@ -256,7 +256,16 @@ impl<'r> Service<'r> {
     }
 
     pub(crate) fn begin_closing(&self) {
-        self.closing.store(true, Release);
+        self.closing.store(true, SeqCst);
+    }
+
+    /// True once the rotator began the final run-down ([`Rotator::retire`](crate::Rotator::retire)).
+    ///
+    /// Sequentially consistent, so that a ROTATE queued while the unload begins is found by one
+    /// side or the other.
+    #[must_use]
+    pub fn closing(&self) -> bool {
+        self.closing.load(SeqCst)
     }
 
     pub(crate) fn rotation_done(&self) {

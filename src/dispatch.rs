@@ -1,0 +1,132 @@
+//! The dispatch routines: IRPs in, [`rundown_service`] requests through, completions out.
+
+use alloc::boxed::Box;
+use core::sync::atomic::Ordering::SeqCst;
+
+use rundown::irql::{Irql, PassiveEntryPoint};
+use rundown_abi::NtStatus;
+use rundown_service::{HandleState, Reply, Request, try_box};
+use wdk_sys::{
+    IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, NTSTATUS, PDEVICE_OBJECT, PFILE_OBJECT, PIRP, STATUS_PENDING,
+};
+
+use crate::irp::Irp;
+use crate::state::DriverState;
+
+/// A handle's state, kept in its file object's `FsContext` from CREATE to CLOSE.
+type Handle = HandleState<'static, 'static>;
+
+/// The state CREATE stored for `file`.
+///
+/// # Safety
+/// `file` is null or the file object of a request this driver is handling.
+unsafe fn handle_of(file: PFILE_OBJECT) -> Option<&'static Handle> {
+    // SAFETY: the caller's file object, valid during the request.
+    let context = unsafe { file.as_ref() }?.FsContext;
+    // SAFETY: CREATE stored a boxed Handle here, freed only by CLOSE, the file object's last
+    // request.
+    unsafe { context.cast::<Handle>().as_ref() }
+}
+
+/// IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE.
+///
+/// # Safety
+/// Called by the I/O manager only.
+pub(crate) unsafe extern "C" fn create_cleanup_close(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
+    // SAFETY: create, cleanup and close reach this top-level driver at PASSIVE_LEVEL.
+    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::CreateCleanupClose) };
+    // SAFETY: the I/O manager's IRP, completed below.
+    let irp = unsafe { Irp::from_raw(irp) };
+    let file = irp.file_object();
+    let status = match u32::from(irp.stack().MajorFunction) {
+        IRP_MJ_CREATE => open(file),
+        IRP_MJ_CLEANUP => {
+            // SAFETY: this request's file object.
+            if let Some(handle) = unsafe { handle_of(file) } {
+                handle.cleanup(&irql);
+            }
+            NtStatus::SUCCESS
+        }
+        IRP_MJ_CLOSE => {
+            close(file);
+            NtStatus::SUCCESS
+        }
+        _ => NtStatus::INVALID_DEVICE_REQUEST,
+    };
+    irp.complete(status.raw(), 0)
+}
+
+/// CREATE: a new handle with no holds.
+fn open(file: PFILE_OBJECT) -> NtStatus {
+    let Some(state) = DriverState::get() else { return NtStatus::DELETE_PENDING };
+    if file.is_null() {
+        return NtStatus::INVALID_PARAMETER;
+    }
+    let Some(handle) = try_box(state.service.open_handle()) else { return NtStatus::INSUFFICIENT_RESOURCES };
+    state.open_handles.fetch_add(1, SeqCst);
+    // SAFETY: the new file object, which this driver's CREATE may give a context.
+    unsafe { (*file).FsContext = Box::into_raw(handle).cast() };
+    NtStatus::SUCCESS
+}
+
+/// CLOSE: the file object's last request; frees what CREATE stored.
+fn close(file: PFILE_OBJECT) {
+    // SAFETY: this request's file object.
+    let Some(file) = (unsafe { file.as_mut() }) else { return };
+    let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
+    if context.is_null() {
+        return;
+    }
+    // SAFETY: CREATE boxed it; no request of this file object follows CLOSE.
+    drop(unsafe { Box::from_raw(context.cast::<Handle>()) });
+    if let Some(state) = DriverState::get() {
+        state.open_handles.fetch_sub(1, SeqCst);
+    }
+}
+
+/// IRP_MJ_DEVICE_CONTROL and IRP_MJ_INTERNAL_DEVICE_CONTROL: every IOCTL of `rundown_abi`.
+///
+/// # Safety
+/// Called by the I/O manager only.
+pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
+    // SAFETY: as a top-level driver, user-mode requests arrive in the caller's thread at
+    // PASSIVE_LEVEL (and kernel senders of this device's IOCTLs must call at PASSIVE_LEVEL).
+    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::TopLevelDeviceControl) };
+    // SAFETY: the I/O manager's IRP, completed or pended below.
+    let mut irp = unsafe { Irp::from_raw(irp) };
+    let Some(state) = DriverState::get() else { return irp.complete(NtStatus::DELETE_PENDING.raw(), 0) };
+    // SAFETY: this request's file object.
+    let Some(handle) = (unsafe { handle_of(irp.file_object()) }) else {
+        return irp.complete(NtStatus::INVALID_DEVICE_REQUEST.raw(), 0);
+    };
+    let (code, input_len, output_len) = irp.device_io_control();
+    let buffer = irp.system_buffer();
+    if buffer.is_null() && (input_len > 0 || output_len > 0) {
+        return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0);
+    }
+    let input: &[u8] = if input_len == 0 {
+        &[]
+    } else {
+        // SAFETY: METHOD_BUFFERED: the system buffer holds `input_len` bytes of input, read here
+        // before anything is written back.
+        unsafe { core::slice::from_raw_parts(buffer, input_len) }
+    };
+    let request = Request { code, input, output_len, from_user_mode: irp.from_user_mode() };
+    match state.service.control(handle, &request, &irql) {
+        Ok(Reply::RotateQueued) => {
+            irp.mark_pending();
+            state.queue_rotation(irp, &irql);
+            STATUS_PENDING
+        }
+        Ok(reply) => {
+            // SAFETY: METHOD_BUFFERED: the system buffer has room for `output_len` bytes; the
+            // input slice is no longer used.
+            let output = unsafe { core::slice::from_raw_parts_mut(buffer, output_len) };
+            match reply.write_to(output) {
+                Some(written) => irp.complete(NtStatus::SUCCESS.raw(), written),
+                None => irp.complete(NtStatus::BUFFER_TOO_SMALL.raw(), 0),
+            }
+        }
+        Err(status) => irp.complete(status.raw(), 0),
+    }
+}

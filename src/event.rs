@@ -1,0 +1,57 @@
+//! `KEVENT`: the owner thread's doorbell.
+
+use core::cell::UnsafeCell;
+
+use rundown::irql::{Apc, AtMost, Dispatch, Irql};
+use wdk_sys::ntddk::{KeInitializeEvent, KeSetEvent, KeWaitForSingleObject};
+use wdk_sys::{_EVENT_TYPE, _KWAIT_REASON, _MODE, FALSE, KEVENT};
+
+/// A synchronization event (auto-reset): one `set` wakes one `wait`.
+///
+/// # Invariants
+/// `raw` was initialized by `KeInitializeEvent` and never moves (the event lives inside the
+/// driver's pool-allocated state).
+pub(crate) struct SynchronizationEvent {
+    raw: UnsafeCell<KEVENT>,
+}
+
+// SAFETY: KEVENTs are made to be signalled and waited on from any thread.
+unsafe impl Sync for SynchronizationEvent {}
+// SAFETY: as above; the event is not tied to a thread.
+unsafe impl Send for SynchronizationEvent {}
+
+impl SynchronizationEvent {
+    /// An event, not signalled, ready to be placed at its final address and initialized.
+    pub(crate) fn new() -> Self {
+        Self { raw: UnsafeCell::new(KEVENT::default()) }
+    }
+
+    /// Initializes the event where it now lives.
+    pub(crate) fn initialize(&self, irql: &Irql<impl AtMost<Dispatch>>) {
+        let _ = irql;
+        // SAFETY: `raw` is a KEVENT at its final address; nobody waits on it yet.
+        unsafe { KeInitializeEvent(self.raw.get(), _EVENT_TYPE::SynchronizationEvent, FALSE as u8) };
+    }
+
+    /// Signals the event, waking one waiter.
+    pub(crate) fn set(&self, irql: &Irql<impl AtMost<Dispatch>>) {
+        let _ = irql;
+        // SAFETY: initialized; KeSetEvent with Wait = FALSE is callable at <= DISPATCH_LEVEL.
+        let _ = unsafe { KeSetEvent(self.raw.get(), 0, FALSE as u8) };
+    }
+
+    /// Waits until the event is signalled.
+    pub(crate) fn wait(&self, irql: &Irql<impl AtMost<Apc>>) {
+        let _ = irql;
+        // SAFETY: initialized; a kernel-mode, non-alertable wait without timeout at <= APC_LEVEL.
+        let _ = unsafe {
+            KeWaitForSingleObject(
+                self.raw.get().cast(),
+                _KWAIT_REASON::Executive,
+                _MODE::KernelMode as i8,
+                FALSE as u8,
+                core::ptr::null_mut(),
+            )
+        };
+    }
+}

@@ -1,0 +1,90 @@
+//! An I/O request packet in the hands of this driver, from dispatch to completion.
+
+use core::ptr::NonNull;
+
+use wdk_sys::ntddk::IofCompleteRequest;
+use wdk_sys::{_MODE, IO_NO_INCREMENT, IO_STACK_LOCATION, IRP, NTSTATUS, PFILE_OBJECT, PIRP, SL_PENDING_RETURNED};
+
+/// An IRP this driver must complete exactly once: [`complete`](Self::complete) consumes it.
+///
+/// # Invariants
+/// `raw` is an IRP the I/O manager gave this driver's dispatch routine, not yet completed, with
+/// a current stack location for this driver.
+#[must_use = "an IRP that is neither completed nor pended hangs its caller"]
+pub(crate) struct Irp {
+    raw: NonNull<IRP>,
+}
+
+// SAFETY: an IRP may be completed from any thread (the owner thread completes pended ROTATEs).
+unsafe impl Send for Irp {}
+
+impl Irp {
+    /// # Safety
+    /// `irp` was passed to one of this driver's dispatch routines (or pended by one) and is not
+    /// completed; the returned value is the only one for it.
+    pub(crate) unsafe fn from_raw(irp: PIRP) -> Self {
+        Self { raw: NonNull::new(irp).expect("the I/O manager passes a non-null IRP") }
+    }
+
+    /// The raw pointer, for pending the IRP; [`Irp::from_raw`] takes it back.
+    pub(crate) fn into_raw(self) -> PIRP {
+        self.raw.as_ptr()
+    }
+
+    fn irp(&self) -> &IRP {
+        // SAFETY: valid and not completed (invariant).
+        unsafe { self.raw.as_ref() }
+    }
+
+    /// The current stack location (`IoGetCurrentIrpStackLocation`, an inline function in C).
+    pub(crate) fn stack(&self) -> &IO_STACK_LOCATION {
+        // SAFETY: the union member `Overlay` is the one in use while a driver owns the IRP.
+        let stack = unsafe { self.irp().Tail.Overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation };
+        // SAFETY: the I/O manager set it to this driver's location before dispatching.
+        unsafe { stack.as_ref() }.expect("a dispatched IRP has a current stack location")
+    }
+
+    /// The file object the request came through (null for some kernel-built requests).
+    pub(crate) fn file_object(&self) -> PFILE_OBJECT {
+        self.stack().FileObject
+    }
+
+    /// True when user mode sent the request.
+    pub(crate) fn from_user_mode(&self) -> bool {
+        self.irp().RequestorMode == _MODE::UserMode as i8
+    }
+
+    /// `Parameters.DeviceIoControl`'s code and buffer lengths.
+    pub(crate) fn device_io_control(&self) -> (u32, usize, usize) {
+        // SAFETY: DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL IRPs use this union member.
+        let parameters = unsafe { &self.stack().Parameters.DeviceIoControl };
+        (parameters.IoControlCode, parameters.InputBufferLength as usize, parameters.OutputBufferLength as usize)
+    }
+
+    /// METHOD_BUFFERED's system buffer: `max(input, output)` bytes, or null when both are 0.
+    pub(crate) fn system_buffer(&self) -> *mut u8 {
+        // SAFETY: METHOD_BUFFERED requests use the `SystemBuffer` member.
+        unsafe { self.irp().AssociatedIrp.SystemBuffer }.cast()
+    }
+
+    /// Marks the IRP pending (`IoMarkIrpPending`); the dispatch routine then returns
+    /// `STATUS_PENDING` and someone completes it later.
+    pub(crate) fn mark_pending(&mut self) {
+        // SAFETY: the current stack location belongs to this driver, which may set its Control.
+        let stack = unsafe { self.raw.as_mut().Tail.Overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation };
+        // SAFETY: as in `stack`; only this driver touches its location.
+        unsafe { (*stack).Control |= SL_PENDING_RETURNED as u8 };
+    }
+
+    /// Completes the request with `status`, `information` bytes of output, and returns `status`
+    /// for the dispatch routine to return.
+    pub(crate) fn complete(mut self, status: NTSTATUS, information: usize) -> NTSTATUS {
+        // SAFETY: the IRP is still ours; `IoStatus` is written before completion.
+        let io_status = unsafe { &mut self.raw.as_mut().IoStatus };
+        io_status.__bindgen_anon_1.Status = status;
+        io_status.Information = information as u64;
+        // SAFETY: completed exactly once: `self` is consumed.
+        unsafe { IofCompleteRequest(self.raw.as_ptr(), IO_NO_INCREMENT as i8) };
+        status
+    }
+}

@@ -1,0 +1,188 @@
+//! What DriverEntry builds and DriverUnload takes apart.
+
+use alloc::boxed::Box;
+use core::ptr::NonNull;
+use core::sync::atomic::Ordering::SeqCst;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32};
+
+use rundown::RundownRef;
+use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
+use rundown_abi::NtStatus;
+use rundown_service::{Rotator, Service, try_box};
+use wdk_sys::ntddk::{ZwClose, ZwWaitForSingleObject};
+use wdk_sys::{
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
+};
+
+use crate::event::SynchronizationEvent;
+use crate::irp::Irp;
+use crate::{device, dispatch, owner_thread, pool};
+
+/// The driver's state, from DriverEntry to DriverUnload.
+///
+/// # Invariants
+/// - `STATE` points at it from the end of DriverEntry until DriverUnload begins; it lives in
+///   pool, at a fixed address, and is freed only by DriverUnload, after the owner thread ended
+///   and when no handle is open.
+/// - `storage` is the run-down reference `service` guards the object with; it is freed after
+///   `service`.
+pub(crate) struct DriverState {
+    pub(crate) service: Service<'static>,
+    storage: NonNull<RundownRef>,
+    /// Rung for each queued ROTATE and for the stop.
+    pub(crate) doorbell: SynchronizationEvent,
+    pub(crate) stopping: AtomicBool,
+    /// The pended ROTATE, at most one ([`Service::control`] answers `STATUS_DEVICE_BUSY` to a
+    /// second).
+    rotation: AtomicPtr<IRP>,
+    pub(crate) open_handles: AtomicU32,
+    device: PDEVICE_OBJECT,
+    thread: AtomicPtr<core::ffi::c_void>,
+}
+
+// SAFETY: the raw pointers are a device object and a thread handle, usable from any thread, and
+// the run-down storage, shared only through `&RundownRef` (which is Sync).
+unsafe impl Sync for DriverState {}
+// SAFETY: as above.
+unsafe impl Send for DriverState {}
+
+static STATE: AtomicPtr<DriverState> = AtomicPtr::new(core::ptr::null_mut());
+
+impl DriverState {
+    /// The state, while the driver is loaded.
+    pub(crate) fn get() -> Option<&'static Self> {
+        // SAFETY: non-null only while the state is alive (invariant).
+        unsafe { STATE.load(SeqCst).as_ref() }
+    }
+
+    /// DriverEntry's work: device, shared object, owner thread, dispatch table.
+    pub(crate) fn start(driver: &mut DRIVER_OBJECT, irql: &Irql<Passive>) -> Result<(), NtStatus> {
+        let device = device::create(driver)?;
+        match Self::build(device, irql) {
+            Ok(state) => {
+                STATE.store(core::ptr::from_ref(state).cast_mut(), SeqCst);
+                for major in [IRP_MJ_CREATE, IRP_MJ_CLEANUP, IRP_MJ_CLOSE] {
+                    driver.MajorFunction[major as usize] = Some(dispatch::create_cleanup_close);
+                }
+                driver.MajorFunction[IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+                driver.MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+                driver.DriverUnload = Some(driver_unload);
+                // SAFETY: the device just created; clearing the flag lets opens through.
+                unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
+                wdk::println!("rundown: loaded: \\Device\\RundownShared, generation 1, {}", flavour());
+                Ok(())
+            }
+            Err(status) => {
+                // SAFETY: created above; no dispatch routine is installed yet.
+                unsafe { device::delete(device) };
+                Err(status)
+            }
+        }
+    }
+
+    fn build(device: PDEVICE_OBJECT, irql: &Irql<Passive>) -> Result<&'static Self, NtStatus> {
+        let storage = NonNull::from(Box::leak(try_box(RundownRef::new()).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?));
+        // SAFETY: just allocated and leaked: this is the only reference, and it lives until
+        // DriverUnload frees it after everything that borrows it.
+        let owner = unsafe { &mut *storage.as_ptr() }.owner(irql);
+        let service = match Service::new(owner.protection(), pool::usage) {
+            Ok(service) => service,
+            Err(status) => {
+                // SAFETY: nothing borrows the storage any more (the owner is dropped with it).
+                drop(unsafe { Box::from_raw(storage.as_ptr()) });
+                return Err(status);
+            }
+        };
+        let state = Self {
+            service,
+            storage,
+            doorbell: SynchronizationEvent::new(),
+            stopping: AtomicBool::new(false),
+            rotation: AtomicPtr::new(core::ptr::null_mut()),
+            open_handles: AtomicU32::new(0),
+            device,
+            thread: AtomicPtr::new(core::ptr::null_mut()),
+        };
+        let Some(state) = try_box(state) else {
+            // The service was dropped with `state`; the storage is not borrowed any more.
+            // SAFETY: as above.
+            drop(unsafe { Box::from_raw(storage.as_ptr()) });
+            return Err(NtStatus::INSUFFICIENT_RESOURCES);
+        };
+        let state: &'static Self = Box::leak(state);
+        state.doorbell.initialize(irql);
+        match owner_thread::start(state, Rotator::new(owner, &state.service)) {
+            Ok(thread) => {
+                state.thread.store(thread, SeqCst);
+                Ok(state)
+            }
+            Err(status) => {
+                // SAFETY: no thread started and `STATE` was not published: nothing else uses it.
+                unsafe { Self::free(state) };
+                Err(status)
+            }
+        }
+    }
+
+    /// Hands a pended ROTATE to the owner thread.
+    pub(crate) fn queue_rotation(&self, irp: Irp, irql: &Irql<impl rundown::irql::AtMost<Dispatch>>) {
+        self.rotation.store(irp.into_raw(), SeqCst);
+        self.doorbell.set(irql);
+        // An unload that began meanwhile may have looked for a ROTATE already: take it back.
+        if self.service.closing() {
+            if let Some(irp) = self.take_rotation() {
+                let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
+            }
+        }
+    }
+
+    /// The pended ROTATE, if there is one.
+    pub(crate) fn take_rotation(&self) -> Option<Irp> {
+        let raw = self.rotation.swap(core::ptr::null_mut(), SeqCst);
+        // SAFETY: a pended IRP, taken out of the slot by this swap only.
+        (!raw.is_null()).then(|| unsafe { Irp::from_raw(raw) })
+    }
+
+    /// # Safety
+    /// Nothing uses `state` afterwards: no owner thread, no dispatch routine, no open handle.
+    unsafe fn free(state: &'static Self) {
+        let storage = state.storage;
+        // SAFETY: allocated by `try_box` in `build` and unused from now on (caller).
+        drop(unsafe { Box::from_raw(core::ptr::from_ref(state).cast_mut()) });
+        // SAFETY: the service that borrowed it is gone.
+        drop(unsafe { Box::from_raw(storage.as_ptr()) });
+    }
+}
+
+/// DriverUnload: refuse new protection, wait for every holder, free everything.
+unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
+    // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL.
+    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
+    let Some(state) = DriverState::get() else { return };
+    STATE.store(core::ptr::null_mut(), SeqCst);
+    wdk::println!("rundown: unloading: refusing new protection, waiting for holders");
+    state.stopping.store(true, SeqCst);
+    state.doorbell.set(&irql);
+    let thread: HANDLE = state.thread.load(SeqCst);
+    // SAFETY: the owner thread's handle, waited on and closed once, here.
+    let _ = unsafe { ZwWaitForSingleObject(thread, FALSE as u8, core::ptr::null_mut()) };
+    // SAFETY: as above.
+    let _ = unsafe { ZwClose(thread) };
+    let device = state.device;
+    let open = state.open_handles.load(SeqCst);
+    if open == 0 {
+        // SAFETY: the owner thread ended, `STATE` is cleared and no handle is open.
+        unsafe { DriverState::free(state) };
+    } else {
+        wdk::println!("rundown: {open} handles still open: their state is kept so that closing them stays safe");
+    }
+    // SAFETY: created by DriverEntry; the dispatch routines find no state from now on.
+    unsafe { device::delete(device) };
+    let pool = pool::usage();
+    wdk::println!("rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
+}
+
+const fn flavour() -> &'static str {
+    if cfg!(feature = "ntoskrnl") { "NtosKrnl run-down routines" } else { "portable run-down model" }
+}

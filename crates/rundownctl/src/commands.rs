@@ -1,0 +1,205 @@
+//! The device subcommands, on any [`Transport`]: what each sends and prints.
+
+use std::io::{BufRead, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::cli::Command;
+use crate::transport::Transport;
+use crate::{format, ops, session, status};
+
+/// How often `hold` looks for Ctrl-C.
+const HOLD_POLL: Duration = Duration::from_millis(20);
+
+/// Where a device subcommand reads and writes.
+pub struct Console<'a> {
+    /// Standard input (`session` reads its commands here).
+    pub input: &'a mut dyn BufRead,
+    /// Standard output.
+    pub out: &'a mut dyn Write,
+    /// True once the user asked to stop (Ctrl-C); `hold` then releases early.
+    pub interrupted: &'a dyn Fn() -> bool,
+}
+
+/// Runs a device subcommand on `device`. Returns `false` for the service subcommands, which
+/// are not device subcommands.
+///
+/// # Errors
+///
+/// The request failed (`<what> failed: <status>`) or output could not be written.
+pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<'_>) -> Result<bool> {
+    let out = &mut *console.out;
+    match command {
+        Command::Install { .. } | Command::Start(_) | Command::Stop(_) | Command::Uninstall(_) => return Ok(false),
+        Command::Query => write!(out, "{}", format::query(&ops::query(device).context("query failed")?))?,
+        Command::Read => write!(out, "{}", format::read(&ops::read(device).context("read failed")?))?,
+        Command::Write(args) => {
+            let data = args.payload();
+            let reply = ops::write(device, &data).context("write failed")?;
+            writeln!(out, "rundownctl: wrote {} bytes; version is now {}", data.len(), reply.version)?;
+        }
+        Command::Rotate => {
+            let started = Instant::now();
+            let reply = ops::rotate(device).context("rotate failed")?;
+            write!(out, "{}", format::rotate(&reply, started.elapsed()))?;
+        }
+        Command::Stats => write!(out, "{}", format::stats(&ops::stats(device).context("stats failed")?))?,
+        Command::Acquire(count) => {
+            let reply = ops::acquire(device, count.count).context("acquire failed")?;
+            writeln!(
+                out,
+                "rundownctl: acquired {}; this handle holds {} (holds end when this process exits)",
+                count.count, reply.handle_holds
+            )?;
+        }
+        Command::Release(count) => {
+            let reply = ops::release(device, count.count).context("release failed")?;
+            writeln!(out, "rundownctl: released {}; this handle holds {}", count.count, reply.handle_holds)?;
+        }
+        Command::Hold { count, seconds } => hold(device, *count, *seconds, console)?,
+        Command::Session => session::run(device, console.input, out).context("session input/output failed")?,
+        Command::Raw { code, input_hex, output_len } => {
+            let done = device.control(*code, &input_hex.0, *output_len as usize).context("raw request failed")?;
+            write!(out, "{}", format::raw(*code, &input_hex.0, &done))?;
+            if !done.status.is_success() {
+                bail!("raw request failed: {}", status::describe(done.status));
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// `hold`: acquire, wait `duration` or until interrupted, release.
+fn hold(device: &mut dyn Transport, count: u32, duration: Duration, console: &mut Console<'_>) -> Result<()> {
+    let out = &mut *console.out;
+    let reply = ops::acquire(device, count).context("acquire failed")?;
+    writeln!(
+        out,
+        "rundownctl: holding {count} (this handle holds {}) for {}; Ctrl-C releases early",
+        reply.handle_holds,
+        format::seconds(duration)
+    )?;
+    out.flush()?;
+    let started = Instant::now();
+    let mut interrupted = false;
+    while let Some(left) = duration.checked_sub(started.elapsed()).filter(|left| !left.is_zero()) {
+        if (console.interrupted)() {
+            interrupted = true;
+            break;
+        }
+        std::thread::sleep(left.min(HOLD_POLL));
+    }
+    let held = started.elapsed();
+    let reply = ops::release(device, count).context("release failed")?;
+    let why = if interrupted { "interrupted" } else { "time is up" };
+    writeln!(
+        out,
+        "rundownctl: released {count} after {} ({why}); this handle holds {}",
+        format::seconds(held),
+        reply.handle_holds
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::Cli;
+    use crate::fake::FakeDriver;
+
+    fn run_on(dev: &mut FakeDriver, args: &[&str], stdin: &str) -> (Result<bool>, String) {
+        let cli = Cli::try_parse_from(std::iter::once("rundownctl").chain(args.iter().copied())).unwrap();
+        let mut out = Vec::new();
+        let mut input = stdin.as_bytes();
+        let never = || false;
+        let mut console = Console { input: &mut input, out: &mut out, interrupted: &never };
+        let result = run(dev, &cli.command, &mut console);
+        (result, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn query_prints_a_table() {
+        let (result, out) = run_on(&mut FakeDriver::new(), &["query"], "");
+        assert!(result.unwrap());
+        assert!(out.starts_with("generation           1\n"), "{out}");
+        assert!(out.contains("state                active\n"), "{out}");
+    }
+
+    #[test]
+    fn service_commands_are_not_device_commands() {
+        let (result, out) = run_on(&mut FakeDriver::new(), &["start"], "");
+        assert!(!result.unwrap());
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn write_then_read() {
+        let mut dev = FakeDriver::new();
+        let (_, out) = run_on(&mut dev, &["write", "hello"], "");
+        assert_eq!(out, "rundownctl: wrote 5 bytes; version is now 1\n");
+        let (_, out) = run_on(&mut dev, &["read"], "");
+        assert!(out.ends_with("payload     \"hello\"\n"), "{out}");
+    }
+
+    #[test]
+    fn failures_name_the_request_and_status() {
+        let (result, _) = run_on(&mut FakeDriver::new(), &["release"], "");
+        assert_eq!(format!("{:#}", result.unwrap_err()), "release failed: STATUS_NOT_FOUND (0xC0000225)");
+    }
+
+    #[test]
+    fn acquire_notes_the_process_lifetime() {
+        let (_, out) = run_on(&mut FakeDriver::new(), &["acquire", "--count", "2"], "");
+        assert_eq!(out, "rundownctl: acquired 2; this handle holds 2 (holds end when this process exits)\n");
+    }
+
+    #[test]
+    fn hold_releases_when_time_is_up() {
+        let mut dev = FakeDriver::new();
+        let started = Instant::now();
+        let (result, out) = run_on(&mut dev, &["hold", "--count", "2", "--seconds", "0.05"], "");
+        result.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        let lines: Vec<_> = out.lines().collect();
+        assert_eq!(lines[0], "rundownctl: holding 2 (this handle holds 2) for 0.050 s; Ctrl-C releases early");
+        assert!(lines[1].starts_with("rundownctl: released 2 after "), "{out}");
+        assert!(lines[1].ends_with("(time is up); this handle holds 0"), "{out}");
+    }
+
+    #[test]
+    fn hold_releases_when_interrupted() {
+        let cli = Cli::try_parse_from(["rundownctl", "hold", "--seconds", "60"]).unwrap();
+        let mut dev = FakeDriver::new();
+        let mut out = Vec::new();
+        let yes = || true;
+        let mut console = Console { input: &mut &b""[..], out: &mut out, interrupted: &yes };
+        let started = Instant::now();
+        run(&mut dev, &cli.command, &mut console).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(String::from_utf8(out).unwrap().contains("(interrupted); this handle holds 0"));
+    }
+
+    #[test]
+    fn raw_prints_and_fails_on_a_failure_status() {
+        let (result, out) = run_on(&mut FakeDriver::new(), &["raw", "--code", "83526000", "--output-len", "31"], "");
+        assert_eq!(format!("{:#}", result.unwrap_err()), "raw request failed: STATUS_BUFFER_TOO_SMALL (0xC0000023)");
+        assert!(
+            out.lines().any(|l| l.starts_with("status ") && l.ends_with(" STATUS_BUFFER_TOO_SMALL (0xC0000023)")),
+            "{out}"
+        );
+        let (result, out) = run_on(&mut FakeDriver::new(), &["raw", "--code", "83526018", "--output-len", "56"], "");
+        assert!(result.unwrap());
+        assert!(out.lines().any(|l| l.starts_with("information ") && l.ends_with(" 56")), "{out}");
+    }
+
+    #[test]
+    fn session_reads_the_console() {
+        let (result, out) = run_on(&mut FakeDriver::new(), &["session"], "acquire\nquery\n");
+        assert!(result.unwrap());
+        assert_eq!(out.lines().count(), 2);
+        assert!(out.starts_with("ok acquire count=1 handle_holds=1\n"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The device's requests, typed: encode the input with the ABI's wire structs, send it, check
+//! the status, decode the reply.
+
+use std::io;
+
+use rundown_abi::{
+    AcquireRequest, HoldsReply, Ioctl, NtStatus, QueryReply, ReadReply, ReleaseRequest, RotateReply, StatsReply,
+    WireError, WriteReply, WriteRequest,
+};
+
+use crate::status;
+use crate::transport::Transport;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// The driver (or the I/O manager) answered a failure status.
+    #[error("{}", status::describe(*.status))]
+    Status {
+        /// The status.
+        status: NtStatus,
+        /// `IoStatus.Information` (the contract says 0 on failure).
+        information: usize,
+    },
+    /// The driver answered success with a reply that is not the request's reply.
+    #[error("bad reply from the driver (IoStatus.Information = {information}): {detail}")]
+    BadReply {
+        /// `IoStatus.Information`.
+        information: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The request could not be encoded (a payload over 256 bytes).
+    #[error("{0}")]
+    Request(WireError),
+    /// The request could not be issued.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+impl OpError {
+    /// The status, if the device answered one.
+    #[must_use]
+    pub fn status(&self) -> Option<NtStatus> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Sends `ioctl` with `input` and an output buffer of the reply's exact size; on success the
+/// bytes the driver returned.
+fn call(device: &mut dyn Transport, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, OpError> {
+    let done = device.control(ioctl.code(), input, ioctl.output_size())?;
+    if !done.status.is_success() {
+        return Err(OpError::Status { status: done.status, information: done.information });
+    }
+    match done.returned() {
+        Some(bytes) => Ok(bytes.to_vec()),
+        None => Err(OpError::BadReply {
+            information: done.information,
+            detail: format!("more than the {}-byte output buffer", done.output.len()),
+        }),
+    }
+}
+
+/// Decodes a reply, turning a wire error into [`OpError::BadReply`].
+fn decode<T>(bytes: &[u8], parse: fn(&[u8]) -> Result<T, WireError>) -> Result<T, OpError> {
+    parse(bytes).map_err(|err| OpError::BadReply { information: bytes.len(), detail: err.to_string() })
+}
+
+/// QUERY: the object's identity and holders.
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn query(device: &mut dyn Transport) -> Result<QueryReply, OpError> {
+    decode(&call(device, Ioctl::Query, &[])?, QueryReply::from_bytes)
+}
+
+/// ACQUIRE `count` protections for this handle (0 is sent as is: the driver refuses it).
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn acquire(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpError> {
+    decode(&call(device, Ioctl::Acquire, &AcquireRequest { count }.to_bytes())?, HoldsReply::from_bytes)
+}
+
+/// RELEASE `count` of this handle's protections (0 is sent as is: the driver refuses it).
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn release(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpError> {
+    decode(&call(device, Ioctl::Release, &ReleaseRequest { count }.to_bytes())?, HoldsReply::from_bytes)
+}
+
+/// READ: the payload with its generation and version.
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn read(device: &mut dyn Transport) -> Result<ReadReply, OpError> {
+    decode(&call(device, Ioctl::Read, &[])?, ReadReply::from_bytes)
+}
+
+/// WRITE `data` (at most 256 bytes) as the new payload.
+///
+/// # Errors
+///
+/// [`OpError::Request`] for more than 256 bytes; otherwise see [`OpError`].
+pub fn write(device: &mut dyn Transport, data: &[u8]) -> Result<WriteReply, OpError> {
+    let request = WriteRequest::new(data).map_err(OpError::Request)?;
+    let bytes = request.to_bytes();
+    decode(&call(device, Ioctl::Write, &bytes[..request.wire_len()])?, WriteReply::from_bytes)
+}
+
+/// ROTATE: blocks while the driver waits for holders.
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn rotate(device: &mut dyn Transport) -> Result<RotateReply, OpError> {
+    decode(&call(device, Ioctl::Rotate, &[])?, RotateReply::from_bytes)
+}
+
+/// STATS: the driver's counters.
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn stats(device: &mut dyn Transport) -> Result<StatsReply, OpError> {
+    decode(&call(device, Ioctl::Stats, &[])?, StatsReply::from_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeDriver;
+    use crate::transport::Completion;
+
+    #[test]
+    fn typed_round_trip() {
+        let mut dev = FakeDriver::new();
+        assert_eq!(acquire(&mut dev, 2).unwrap().handle_holds, 2);
+        assert_eq!(query(&mut dev).unwrap().holders, 2);
+        assert_eq!(release(&mut dev, 2).unwrap().handle_holds, 0);
+        assert_eq!(write(&mut dev, b"hi").unwrap().version, 1);
+        assert_eq!(read(&mut dev).unwrap().data(), b"hi");
+        let r = rotate(&mut dev).unwrap();
+        assert_eq!((r.old_generation, r.new_generation), (1, 2));
+        assert_eq!(stats(&mut dev).unwrap().rotations, 1);
+    }
+
+    #[test]
+    fn failure_status() {
+        let mut dev = FakeDriver::new();
+        let err = release(&mut dev, 1).unwrap_err();
+        assert_eq!(err.status(), Some(NtStatus::NOT_FOUND));
+        assert_eq!(err.to_string(), "STATUS_NOT_FOUND (0xC0000225)");
+    }
+
+    #[test]
+    fn oversized_write_is_not_sent() {
+        let mut dev = FakeDriver::new();
+        let err = write(&mut dev, &[b'x'; 257]).unwrap_err();
+        assert_eq!(err.to_string(), "payload length 257 exceeds 256");
+        assert!(dev.calls.is_empty());
+    }
+
+    #[test]
+    fn short_success_reply_is_an_error() {
+        let mut dev = FakeDriver::new();
+        dev.next = Some(Completion { status: NtStatus::SUCCESS, information: 0, output: vec![0; 32] });
+        let err = query(&mut dev).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad reply from the driver (IoStatus.Information = 0): output buffer is 0 bytes; the reply needs 32"
+        );
+        dev.next = Some(Completion { status: NtStatus::SUCCESS, information: 33, output: vec![0; 32] });
+        let err = query(&mut dev).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bad reply from the driver (IoStatus.Information = 33): more than the 32-byte output buffer"
+        );
+    }
+}

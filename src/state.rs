@@ -9,10 +9,10 @@ use rundown::RundownRef;
 use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
 use rundown_service::{Rotator, Service, try_box};
-use wdk_sys::ntddk::{ZwClose, ZwWaitForSingleObject};
+use wdk_sys::ntddk::{KeDelayExecutionThread, ZwClose, ZwWaitForSingleObject};
 use wdk_sys::{
-    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
+    _MODE, DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, LARGE_INTEGER, PDEVICE_OBJECT,
 };
 
 use crate::event::SynchronizationEvent;
@@ -170,7 +170,7 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: as above.
     let _ = unsafe { ZwClose(thread) };
     let device = state.device;
-    let open = state.open_handles.load(SeqCst);
+    let open = wait_for_closes(state);
     if open == 0 {
         // SAFETY: the owner thread ended, `STATE` is cleared and no handle is open.
         unsafe { DriverState::free(state) };
@@ -181,6 +181,25 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     unsafe { device::delete(device) };
     let pool = pool::usage();
     wdk::println!("rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
+}
+
+/// Waits up to 2 s for open handles to close, returning how many are still open.
+///
+/// Windows calls DriverUnload only once every handle is closed, so there this returns 0 at once.
+/// Wine calls it with handles open; a holder whose process ends during the unload releases its
+/// protection in CLEANUP, which wakes the owner thread, and its CLOSE follows just after.
+fn wait_for_closes(state: &DriverState) -> u32 {
+    for _ in 0..200 {
+        let open = state.open_handles.load(SeqCst);
+        if open == 0 {
+            return 0;
+        }
+        // 10 ms, relative (negative, in 100 ns units).
+        let mut interval = LARGE_INTEGER { QuadPart: -100_000 };
+        // SAFETY: PASSIVE_LEVEL (DriverUnload), a kernel-mode non-alertable delay.
+        let _ = unsafe { KeDelayExecutionThread(_MODE::KernelMode as i8, FALSE as u8, &mut interval) };
+    }
+    state.open_handles.load(SeqCst)
 }
 
 const fn flavour() -> &'static str {

@@ -2,9 +2,14 @@
 //!
 //! `cargo xtask` is an alias (`.cargo/config.toml`) for `cargo run -q -p xtask --`.
 
+mod apt;
 mod bench;
+mod build;
 mod cmd;
+mod demo;
+mod rig;
 mod test;
+mod wine;
 
 use std::process::ExitCode;
 
@@ -45,12 +50,38 @@ enum Command {
         #[arg(long)]
         report_only: bool,
     },
-    // Planned: `build` (the driver package), `demo`, `stress` (long sanitizer runs).
+    /// Cross-build the driver (both flavours) and rundownctl into target/sys/
+    ///
+    /// Installs what is missing with apt-get (rustc-web, cargo-web, rust-web-src, lld-19,
+    /// mingw-w64), then builds the driver for x86_64-pc-windows-msvc with Debian's rustc and
+    /// build-std against the wdk stand-ins, links it with lld-link, and builds rundownctl.exe.
+    Build,
+    /// The README's first command: load the driver in Wine and show it at work
+    ///
+    /// Installs what is missing (apt-get), builds, makes a throw-away Wine prefix with a
+    /// persistent wineserver, loads the portable driver with `wine sc create ... type= kernel`
+    /// and `sc start`, then shows through rundownctl a write, reads, a hold in one process while
+    /// another rotates, and the statistics; stops the driver (DriverUnload), deletes it, ends the
+    /// wineserver and prints a summary with the driver's DbgPrint log. Every step has a deadline.
+    Demo,
+}
+
+/// Prints a task's error; true if it succeeded.
+fn report(task: &str, result: anyhow::Result<()>) -> bool {
+    result.map_or_else(
+        |error| {
+            eprintln!("xtask: {task}: {error:#}");
+            false
+        },
+        |()| true,
+    )
 }
 
 fn main() -> ExitCode {
     let passed = match Cli::parse().command {
         Command::Test(args) => test::run(&args),
+        Command::Build => report("build", build::run()),
+        Command::Demo => report("demo", demo::run()),
         Command::Bench { report_only } => bench::run(report_only).unwrap_or_else(|error| {
             eprintln!("xtask: bench: {error:#}");
             false

@@ -1,7 +1,9 @@
 //! `cargo xtask test`: every check CI runs, one step after another, with a summary.
 
+mod driver;
 mod kernel;
 mod sanitizers;
+mod standins;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -30,11 +32,11 @@ pub struct Args {
 enum Step {
     /// cargo fmt --all --check
     Fmt,
-    /// cargo clippy --workspace --all-targets -- -D warnings
+    /// cargo clippy --workspace --exclude rundown-driver --all-targets -- -D warnings (the driver is checked by `driver`)
     Clippy,
     /// Clippy on the crate and its tests under `--cfg loom` (target dir `<target>/loom`)
     ClippyLoom,
-    /// cargo test --workspace: unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
+    /// cargo test --workspace --exclude rundown-driver: unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
     Test,
     /// The loom model: cargo test -p rundown --release --test loom under `--cfg loom`
     Loom,
@@ -46,7 +48,11 @@ enum Step {
     Bench,
     /// The crates build for x86_64-pc-windows-msvc, rundown with both kernel providers (Debian's rustc-web, installed if missing)
     Kernel,
-    /// cargo doc -p rundown -p rundown-abi -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
+    /// The wdk stand-ins: their tests, including struct layouts and constants checked against mingw-w64's DDK headers
+    Standins,
+    /// cargo xtask build (both driver flavours and rundownctl), then pe-check on each image
+    Driver,
+    /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
 }
 
@@ -62,6 +68,8 @@ impl Step {
             Self::Tsan => "tsan",
             Self::Bench => "bench",
             Self::Kernel => "kernel",
+            Self::Standins => "standins",
+            Self::Driver => "driver",
             Self::Doc => "doc",
         }
     }
@@ -80,7 +88,17 @@ impl Step {
             }
             Self::Clippy => {
                 require_component(&["clippy", "--version"], "clippy")?;
-                Cargo::new(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).run()?
+                Cargo::new(&[
+                    "clippy",
+                    "--workspace",
+                    "--exclude",
+                    "rundown-driver",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .run()?
             }
             Self::ClippyLoom => {
                 require_component(&["clippy", "--version"], "clippy")?;
@@ -90,7 +108,9 @@ impl Step {
                     .env("RUSTFLAGS", "--cfg loom")
                     .run()?
             }
-            Self::Test => Cargo::new(&["test", "--workspace"]).env("PROPTEST_CASES", "10000").run()?,
+            Self::Test => Cargo::new(&["test", "--workspace", "--exclude", "rundown-driver"])
+                .env("PROPTEST_CASES", "10000")
+                .run()?,
             Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
                 .arg(&loom_target)
                 .env("RUSTFLAGS", "--cfg loom")
@@ -99,9 +119,22 @@ impl Step {
             Self::Tsan => return sanitizers::run(sanitizers::Sanitizer::Thread),
             Self::Bench => Cargo::new(&["bench", "-p", "rundown", "--no-run"]).run()?,
             Self::Kernel => return kernel::run(),
-            Self::Doc => Cargo::new(&["doc", "-p", "rundown", "-p", "rundown-abi", "-p", "pe-check", "--no-deps"])
-                .env("RUSTDOCFLAGS", "-D warnings")
-                .run()?,
+            Self::Standins => return standins::run(),
+            Self::Driver => return driver::run(),
+            Self::Doc => Cargo::new(&[
+                "doc",
+                "-p",
+                "rundown",
+                "-p",
+                "rundown-abi",
+                "-p",
+                "rundown-service",
+                "-p",
+                "pe-check",
+                "--no-deps",
+            ])
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .run()?,
         };
         Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
     }

@@ -1,0 +1,175 @@
+//! `cargo xtask build`: the driver in both flavours and rundownctl, cross-built on Linux into
+//! `target/sys/`.
+//!
+//! The driver source is the same as on Windows. Only the build differs:
+//! - Debian's rustc-web with `-Zbuild-std` compiles core and alloc for `x86_64-pc-windows-msvc`;
+//! - `standins/cargo-config.toml` patches the five wdk crates with API-compatible stand-ins
+//!   (`[patch.crates-io]`), and the patched resolve is kept in `target/sys/Cargo.lock`, so the
+//!   committed Cargo.lock stays the Windows one;
+//! - lld-link links the image as a kernel driver (the arguments come from the stand-in
+//!   wdk-build, as the real one gives them to link.exe).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::apt;
+use crate::cmd::{target_dir, workspace_root};
+
+/// Debian's toolchain, beside rustup's.
+pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+pub const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const KERNEL_TARGET: &str = "x86_64-pc-windows-msvc";
+/// rundownctl's target: `pc-windows-gnu`'s std needs `ProcessPrng`, which Wine 8 lacks
+/// (docs/windows-exe-on-linux.md).
+const TOOL_TARGET: &str = "x86_64-win7-windows-gnu";
+
+/// One of the driver's two builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// NtosKrnl's own run-down routines (the default features): for Windows.
+    Ntoskrnl,
+    /// The portable run-down model: for Wine.
+    Portable,
+}
+
+impl Flavour {
+    pub const ALL: [Self; 2] = [Self::Ntoskrnl, Self::Portable];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ntoskrnl => "ntoskrnl",
+            Self::Portable => "portable",
+        }
+    }
+
+    fn feature_args(self) -> &'static [&'static str] {
+        match self {
+            Self::Ntoskrnl => &[],
+            Self::Portable => &["--no-default-features", "--features", "portable"],
+        }
+    }
+
+    /// The `pe-check` rules for this flavour.
+    pub fn rules(self) -> pe_check::Flavour {
+        match self {
+            Self::Ntoskrnl => pe_check::Flavour::Ntoskrnl,
+            Self::Portable => pe_check::Flavour::Portable,
+        }
+    }
+
+    /// The image's file name under `target/sys/`.
+    pub fn image_name(self) -> &'static str {
+        match self {
+            Self::Ntoskrnl => "rundown_driver.sys",
+            Self::Portable => "rundown_driver_portable.sys",
+        }
+    }
+}
+
+/// `target/sys/`: the images and the tool.
+pub fn output_dir() -> PathBuf {
+    target_dir().join("sys")
+}
+
+/// Where a driver image is written.
+pub fn image_path(flavour: Flavour) -> PathBuf {
+    output_dir().join(flavour.image_name())
+}
+
+/// Where rundownctl is written.
+pub fn tool_path() -> PathBuf {
+    output_dir().join("rundownctl.exe")
+}
+
+/// Installs what is missing, then builds both images and the tool.
+pub fn run() -> Result<()> {
+    apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW])?;
+    std::fs::create_dir_all(output_dir())?;
+    for flavour in Flavour::ALL {
+        build_driver(flavour)?;
+    }
+    build_tool()?;
+    println!(
+        "xtask: build: {} holds {}, {} and rundownctl.exe",
+        output_dir().display(),
+        Flavour::Ntoskrnl.image_name(),
+        Flavour::Portable.image_name()
+    );
+    Ok(())
+}
+
+/// A command of Debian's cargo, run from the workspace root.
+fn debian_cargo() -> Command {
+    let mut command = Command::new(DEBIAN_CARGO);
+    command
+        .current_dir(workspace_root())
+        .env("RUSTC", DEBIAN_RUSTC)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+fn run_logged(mut command: Command, what: &str) -> Result<()> {
+    let shown: Vec<String> = command.get_args().map(|arg| arg.to_string_lossy().into_owned()).collect();
+    println!("$ RUSTC_BOOTSTRAP=1 {DEBIAN_CARGO} {}", shown.join(" "));
+    let status = command.status().with_context(|| format!("could not start {DEBIAN_CARGO}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+fn build_driver(flavour: Flavour) -> Result<()> {
+    let root = workspace_root();
+    let lockfile = output_dir().join("Cargo.lock");
+    if !lockfile.exists() {
+        // Start from the committed resolve, so shared crates keep their versions.
+        std::fs::copy(root.join("Cargo.lock"), &lockfile).context("could not copy Cargo.lock")?;
+    }
+    let target_dir = output_dir().join("build").join(flavour.name());
+    let mut command = debian_cargo();
+    command
+        .args(["build", "--release", "--package", "rundown-driver", "--target", KERNEL_TARGET])
+        .args(flavour.feature_args())
+        .args(["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"])
+        .args(["-Zlockfile-path", "--config"])
+        .arg(format!("resolver.lockfile-path={}", toml_string(&lockfile)))
+        .arg("--config")
+        .arg(root.join("standins/cargo-config.toml"))
+        .args(["--config", &format!("build.rustc={}", toml_string(Path::new(DEBIAN_RUSTC)))])
+        .args(["--config", &format!("target.{KERNEL_TARGET}.linker=\"lld-link-19\"")])
+        // windows-drivers-rs's sample builds drivers with LTO; the workspace profile leaves it
+        // off for the host crates' benchmarks.
+        .args(["--config", "profile.release.lto=true"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    run_logged(command, &format!("the {} driver build", flavour.name()))?;
+    let built = target_dir.join(KERNEL_TARGET).join("release").join("rundown_driver.dll");
+    std::fs::copy(&built, image_path(flavour))
+        .with_context(|| format!("could not copy {} to {}", built.display(), image_path(flavour).display()))?;
+    Ok(())
+}
+
+fn build_tool() -> Result<()> {
+    let target_dir = output_dir().join("build").join("rundownctl");
+    let mut command = debian_cargo();
+    command
+        .args(["build", "--release", "--package", "rundownctl", "--target", TOOL_TARGET])
+        .args(["-Zbuild-std=std,panic_abort", "--config"])
+        .arg(format!("build.rustc={}", toml_string(Path::new(DEBIAN_RUSTC))))
+        .args(["--config", &format!("target.{TOOL_TARGET}.linker=\"x86_64-w64-mingw32-gcc\"")])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    run_logged(command, "the rundownctl build")?;
+    let built = target_dir.join(TOOL_TARGET).join("release").join("rundownctl.exe");
+    std::fs::copy(&built, tool_path()).with_context(|| format!("could not copy {}", built.display()))?;
+    Ok(())
+}
+
+/// A path as a TOML string for `--config key=value`.
+fn toml_string(path: &Path) -> String {
+    format!("{:?}", path.display().to_string())
+}

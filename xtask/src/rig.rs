@@ -1,0 +1,190 @@
+//! The portable driver loaded in a throw-away Wine host, and rundownctl to drive it: what the
+//! demo and the Wine integration tests share.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::build::{self, Flavour};
+use crate::cmd::target_dir;
+use crate::wine::{Background, RunOutput, WineHost};
+
+/// The service name, as in docs/windows.md.
+pub const SERVICE: &str = "RundownShared";
+
+/// Deadline of one rundownctl command or session request: ample on 2 cores, short of a hang.
+pub const STEP: Duration = Duration::from_secs(30);
+
+/// How the service is created and started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loader {
+    /// `wine sc create RundownShared type= kernel binPath= ...` and `sc start`, as a user would.
+    Sc,
+    /// `rundownctl install --sys ...` and `rundownctl start` (the Service Control Manager API).
+    Rundownctl,
+}
+
+/// A Wine host with the portable driver installed and started as service `RundownShared`.
+pub struct Rig {
+    host: WineHost,
+    tool: PathBuf,
+}
+
+impl Rig {
+    /// Creates the host `target/wine/<label>`, installs the portable image and starts it.
+    ///
+    /// The images must have been built (`build::run`).
+    pub fn load(label: &str, loader: Loader) -> Result<Self> {
+        let host = WineHost::create(&target_dir().join("wine"), label)?;
+        let rig = Self { host, tool: build::tool_path() };
+        let sys = rig.host.install_driver_file(&build::image_path(Flavour::Portable))?;
+        match loader {
+            Loader::Sc => {
+                let bin_path = format!("binPath= {sys}");
+                let mut args = vec!["create", SERVICE, "type=", "kernel", "start=", "demand"];
+                args.extend(bin_path.split(' '));
+                rig.host.sc(&args, STEP)?.ensure_success()?;
+            }
+            Loader::Rundownctl => {
+                rig.ctl(&["install", "--sys", &sys])?.ensure_success()?;
+            }
+        }
+        rig.start(loader)?;
+        Ok(rig)
+    }
+
+    /// Starts the service, then checks that DriverEntry logged its line.
+    pub fn start(&self, loader: Loader) -> Result<RunOutput> {
+        let output = match loader {
+            Loader::Sc => self.host.sc(&["start", SERVICE], STEP)?,
+            Loader::Rundownctl => self.ctl(&["start"])?,
+        };
+        self.host.ensure_no_crash()?;
+        let output = output.ensure_success()?;
+        self.host.wait_for_log("rundown: loaded", STEP)?;
+        Ok(output)
+    }
+
+    /// The Wine host.
+    pub fn host(&self) -> &WineHost {
+        &self.host
+    }
+
+    /// Runs `rundownctl ARGS` to completion (deadline [`STEP`]).
+    pub fn ctl(&self, args: &[&str]) -> Result<RunOutput> {
+        self.host.run(&self.tool, args, STEP)
+    }
+
+    /// Starts `rundownctl ARGS` in the background.
+    pub fn spawn(&self, args: &[&str]) -> Result<Background> {
+        self.host.spawn(&self.tool, args)
+    }
+
+    /// Opens a `rundownctl session`: one handle, one command per line.
+    pub fn session(&self) -> Result<Session> {
+        Ok(Session { process: self.spawn(&["session"])? })
+    }
+
+    /// Ends the host (wineserver -k), leaving the service as it is.
+    pub fn host_shutdown(self) -> Result<()> {
+        self.host.shutdown()
+    }
+
+    /// Stops the driver (DriverUnload) and deletes the service, then ends the host.
+    pub fn unload_and_shut_down(self) -> Result<()> {
+        self.ctl(&["uninstall"])?.ensure_success()?;
+        self.host.ensure_no_crash()?;
+        self.host.shutdown()
+    }
+}
+
+/// One `rundownctl session`: one handle to the device.
+pub struct Session {
+    process: Background,
+}
+
+impl Session {
+    /// Sends one command line and parses its result line.
+    pub fn send(&mut self, line: &str) -> Result<Answer> {
+        let reply = self.process.request(line, STEP).with_context(|| format!("session command `{line}`"))?;
+        Answer::parse(&reply).with_context(|| format!("session command `{line}` answered `{reply}`"))
+    }
+
+    /// Sends one command line without waiting for its result (a ROTATE that waits, say).
+    pub fn send_only(&mut self, line: &str) -> Result<()> {
+        self.process.send_line(line)
+    }
+
+    /// The result of a command sent with [`send_only`](Self::send_only), if it arrives in
+    /// `timeout`.
+    pub fn answer_within(&mut self, timeout: Duration) -> Result<Option<Answer>> {
+        self.process.poll_line(timeout)?.map(|line| Answer::parse(&line)).transpose()
+    }
+
+    /// Ends the process the hard way, as TerminateProcess would: its handle is closed by the
+    /// system, so the driver sees CLEANUP and CLOSE.
+    pub fn kill(mut self) {
+        self.process.kill();
+    }
+
+    /// Ends the session normally (`exit`) and waits for the process.
+    pub fn close(mut self) -> Result<()> {
+        let answer = self.send("exit")?;
+        ensure!(answer.ok, "exit answered {answer:?}");
+        self.process.wait(STEP)?;
+        Ok(())
+    }
+}
+
+/// A parsed result line: `ok <cmd> key=value ...` or `err <cmd> status=... name=...`.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// `ok` rather than `err`.
+    pub ok: bool,
+    /// The command word.
+    pub command: String,
+    fields: BTreeMap<String, String>,
+    /// The whole line.
+    pub line: String,
+}
+
+impl Answer {
+    fn parse(line: &str) -> Result<Self> {
+        let mut words = line.split(' ');
+        let ok = match words.next() {
+            Some("ok") => true,
+            Some("err") => false,
+            _ => bail!("not a result line: `{line}`"),
+        };
+        let command = words.next().context("no command word")?.to_owned();
+        let mut fields = BTreeMap::new();
+        let rest: Vec<&str> = words.collect();
+        let rest = rest.join(" ");
+        if let Some(message) = rest.strip_prefix("error=") {
+            fields.insert("error".to_owned(), message.to_owned());
+        } else {
+            for pair in rest.split(' ').filter(|pair| !pair.is_empty()) {
+                let (key, value) = pair.split_once('=').with_context(|| format!("`{pair}` is not key=value"))?;
+                fields.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        Ok(Self { ok, command, fields, line: line.to_owned() })
+    }
+
+    /// A field's text ("" if absent).
+    pub fn get(&self, key: &str) -> &str {
+        self.fields.get(key).map_or("", String::as_str)
+    }
+
+    /// A numeric field.
+    pub fn num(&self, key: &str) -> Result<u64> {
+        self.get(key).parse().with_context(|| format!("field {key} of `{}`", self.line))
+    }
+
+    /// The status name of a failure (`STATUS_NOT_FOUND`), or "" for a success.
+    pub fn status(&self) -> &str {
+        if self.ok && self.command != "raw" { "" } else { self.get("name") }
+    }
+}

@@ -1,0 +1,39 @@
+//! The `driver` step: the cross-build of both flavours and rundownctl, and each image checked.
+
+use anyhow::{Context, Result};
+use pe_check::{DriverImage, check_driver};
+
+use super::Outcome;
+use crate::build::{self, Flavour};
+
+/// Builds everything `cargo xtask build` builds, then checks each driver image with `pe-check`:
+/// PE32+ AMD64, subsystem NATIVE, entry DriverEntry, imports from ntoskrnl.exe (and hal.dll) only,
+/// relocations and a correct checksum, and the run-down imports its flavour calls for.
+pub fn run() -> Result<Outcome> {
+    build::run()?;
+    let mut passed = true;
+    for flavour in Flavour::ALL {
+        let path = build::image_path(flavour);
+        let bytes = std::fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
+        let image = DriverImage::parse(&bytes).with_context(|| format!("{} is not a PE image", path.display()))?;
+        let violations = check_driver(&image, flavour.rules());
+        let imports: usize = image.imports.iter().map(|dll| dll.functions.len()).sum();
+        let rundown: Vec<&str> = image
+            .imported_functions()
+            .filter(|(_, function)| function.contains("Rundown"))
+            .map(|(_, function)| function)
+            .collect();
+        println!(
+            "{}: {} bytes, {imports} imports from {}; run-down imports: {}",
+            flavour.image_name(),
+            bytes.len(),
+            image.imports.iter().map(|dll| dll.dll.as_str()).collect::<Vec<_>>().join(", "),
+            if rundown.is_empty() { "none".to_owned() } else { rundown.join(", ") }
+        );
+        for violation in &violations {
+            println!("  FAIL {}: {violation}", flavour.image_name());
+        }
+        passed &= violations.is_empty();
+    }
+    Ok(if passed { Outcome::Passed } else { Outcome::Failed })
+}

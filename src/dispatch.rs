@@ -1,20 +1,15 @@
 //! The dispatch routines: IRPs in, [`rundown_service`] requests through, completions out.
 
-use alloc::boxed::Box;
-use core::sync::atomic::Ordering::SeqCst;
-
 use rundown::irql::{Irql, PassiveEntryPoint};
 use rundown_abi::NtStatus;
-use rundown_service::{HandleState, Reply, Request, try_box};
+use rundown_service::{Reply, Request, try_box};
 use wdk_sys::{
     IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, NTSTATUS, PDEVICE_OBJECT, PFILE_OBJECT, PIRP, STATUS_PENDING,
 };
 
+use crate::handles::Handle;
 use crate::irp::Irp;
 use crate::state::DriverState;
-
-/// A handle's state, kept in its file object's `FsContext` from CREATE to CLOSE.
-type Handle = HandleState<'static, 'static>;
 
 /// The state CREATE stored for `file`.
 ///
@@ -63,9 +58,13 @@ fn open(file: PFILE_OBJECT) -> NtStatus {
         return NtStatus::INVALID_PARAMETER;
     }
     let Some(handle) = try_box(state.service.open_handle()) else { return NtStatus::INSUFFICIENT_RESOURCES };
-    state.open_handles.fetch_add(1, SeqCst);
-    // SAFETY: the new file object, which this driver's CREATE may give a context.
-    unsafe { (*file).FsContext = Box::into_raw(handle).cast() };
+    let Ok((slot, handle)) = state.handles.register(handle) else { return NtStatus::INSUFFICIENT_RESOURCES };
+    // SAFETY: the new file object, which this driver's CREATE may give contexts.
+    unsafe {
+        (*file).FsContext = handle.cast();
+    }
+    // SAFETY: as above; FsContext2 keeps the handle's slot for CLOSE.
+    unsafe { (*file).FsContext2 = slot as *mut core::ffi::c_void };
     NtStatus::SUCCESS
 }
 
@@ -73,14 +72,13 @@ fn open(file: PFILE_OBJECT) -> NtStatus {
 fn close(file: PFILE_OBJECT) {
     // SAFETY: this request's file object.
     let Some(file) = (unsafe { file.as_mut() }) else { return };
-    let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
-    if context.is_null() {
+    let handle = core::mem::replace(&mut file.FsContext, core::ptr::null_mut()).cast::<Handle>();
+    let slot = file.FsContext2 as usize;
+    if handle.is_null() {
         return;
     }
-    // SAFETY: CREATE boxed it; no request of this file object follows CLOSE.
-    drop(unsafe { Box::from_raw(context.cast::<Handle>()) });
     if let Some(state) = DriverState::get() {
-        state.open_handles.fetch_sub(1, SeqCst);
+        state.handles.close(slot, handle);
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`state`]: what DriverEntry builds and DriverUnload takes apart;
 //! - [`dispatch`]: CREATE, CLEANUP, CLOSE, DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL;
 //! - [`owner_thread`]: the system thread that owns the run-down and rotates the object;
+//! - [`handles`]: the open handles' contexts;
 //! - [`device`], [`security`], [`irp`], [`event`], [`pool`]: the kernel edges.
 //!
 //! Two flavours from this source: `ntoskrnl` (default) imports NtosKrnl's
@@ -21,6 +22,7 @@ extern crate wdk_panic;
 mod device;
 mod dispatch;
 mod event;
+mod handles;
 mod irp;
 mod owner_thread;
 mod pool;

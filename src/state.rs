@@ -3,28 +3,29 @@
 use alloc::boxed::Box;
 use core::ptr::NonNull;
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32};
+use core::sync::atomic::{AtomicBool, AtomicPtr};
 
 use rundown::RundownRef;
 use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
 use rundown_service::{Rotator, Service, try_box};
-use wdk_sys::ntddk::{KeDelayExecutionThread, ZwClose, ZwWaitForSingleObject};
+use wdk_sys::ntddk::{ZwClose, ZwWaitForSingleObject};
 use wdk_sys::{
-    _MODE, DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, LARGE_INTEGER, PDEVICE_OBJECT,
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
 };
 
 use crate::event::SynchronizationEvent;
+use crate::handles::HandleTable;
 use crate::irp::Irp;
 use crate::{device, dispatch, owner_thread, pool};
 
 /// The driver's state, from DriverEntry to DriverUnload.
 ///
 /// # Invariants
-/// - `STATE` points at it from the end of DriverEntry until DriverUnload begins; it lives in
-///   pool, at a fixed address, and is freed only by DriverUnload, after the owner thread ended
-///   and when no handle is open.
+/// - `STATE` points at it from the end of DriverEntry until DriverUnload's run-down is over; it lives in
+///   pool, at a fixed address, and is freed only by DriverUnload, after the owner thread ended,
+///   the device is deleted and the handle contexts are freed.
 /// - `storage` is the run-down reference `service` guards the object with; it is freed after
 ///   `service`.
 pub(crate) struct DriverState {
@@ -36,7 +37,7 @@ pub(crate) struct DriverState {
     /// The pended ROTATE, at most one ([`Service::control`] answers `STATUS_DEVICE_BUSY` to a
     /// second).
     rotation: AtomicPtr<IRP>,
-    pub(crate) open_handles: AtomicU32,
+    pub(crate) handles: HandleTable,
     device: PDEVICE_OBJECT,
     thread: AtomicPtr<core::ffi::c_void>,
 }
@@ -100,7 +101,7 @@ impl DriverState {
             doorbell: SynchronizationEvent::new(),
             stopping: AtomicBool::new(false),
             rotation: AtomicPtr::new(core::ptr::null_mut()),
-            open_handles: AtomicU32::new(0),
+            handles: HandleTable::new(),
             device,
             thread: AtomicPtr::new(core::ptr::null_mut()),
         };
@@ -160,7 +161,6 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL.
     let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
     let Some(state) = DriverState::get() else { return };
-    STATE.store(core::ptr::null_mut(), SeqCst);
     wdk::println!("rundown: unloading: refusing new protection, waiting for holders");
     state.stopping.store(true, SeqCst);
     state.doorbell.set(&irql);
@@ -169,37 +169,22 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     let _ = unsafe { ZwWaitForSingleObject(thread, FALSE as u8, core::ptr::null_mut()) };
     // SAFETY: as above.
     let _ = unsafe { ZwClose(thread) };
+    // Until here, RELEASE and CLEANUP kept reaching the state, so holders could let go.
+    STATE.store(core::ptr::null_mut(), SeqCst);
     let device = state.device;
-    let open = wait_for_closes(state);
-    if open == 0 {
-        // SAFETY: the owner thread ended, `STATE` is cleared and no handle is open.
-        unsafe { DriverState::free(state) };
-    } else {
-        wdk::println!("rundown: {open} handles still open: their state is kept so that closing them stays safe");
-    }
     // SAFETY: created by DriverEntry; the dispatch routines find no state from now on.
     unsafe { device::delete(device) };
+    // SAFETY: the device is gone, so no dispatch routine uses a handle's state any more.
+    let unclosed = unsafe { state.handles.free_unclosed() };
+    if unclosed > 0 {
+        wdk::println!(
+            "rundown: freed {unclosed} handle contexts whose CLOSE never came (Wine unloads with handles open)"
+        );
+    }
+    // SAFETY: the owner thread ended, `STATE` is cleared, the device and the handles are gone.
+    unsafe { DriverState::free(state) };
     let pool = pool::usage();
     wdk::println!("rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
-}
-
-/// Waits up to 2 s for open handles to close, returning how many are still open.
-///
-/// Windows calls DriverUnload only once every handle is closed, so there this returns 0 at once.
-/// Wine calls it with handles open; a holder whose process ends during the unload releases its
-/// protection in CLEANUP, which wakes the owner thread, and its CLOSE follows just after.
-fn wait_for_closes(state: &DriverState) -> u32 {
-    for _ in 0..200 {
-        let open = state.open_handles.load(SeqCst);
-        if open == 0 {
-            return 0;
-        }
-        // 10 ms, relative (negative, in 100 ns units).
-        let mut interval = LARGE_INTEGER { QuadPart: -100_000 };
-        // SAFETY: PASSIVE_LEVEL (DriverUnload), a kernel-mode non-alertable delay.
-        let _ = unsafe { KeDelayExecutionThread(_MODE::KernelMode as i8, FALSE as u8, &mut interval) };
-    }
-    state.open_handles.load(SeqCst)
 }
 
 const fn flavour() -> &'static str {

@@ -84,18 +84,11 @@ impl Rig {
 
     /// Opens a `rundownctl session`: one handle, one command per line.
     pub fn session(&self) -> Result<Session> {
-        Ok(Session { process: self.spawn(&["session"])? })
+        Ok(Session::new(self.spawn(&["session"])?))
     }
 
     /// Ends the host (wineserver -k), leaving the service as it is.
     pub fn host_shutdown(self) -> Result<()> {
-        self.host.shutdown()
-    }
-
-    /// Stops the driver (DriverUnload) and deletes the service, then ends the host.
-    pub fn unload_and_shut_down(self) -> Result<()> {
-        self.ctl(&["uninstall"])?.ensure_success()?;
-        self.host.ensure_no_crash()?;
         self.host.shutdown()
     }
 }
@@ -106,6 +99,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session over a `rundownctl ... session` process already started.
+    pub fn new(process: Background) -> Self {
+        Self { process }
+    }
+
     /// Sends one command line and parses its result line.
     pub fn send(&mut self, line: &str) -> Result<Answer> {
         let reply = self.process.request(line, STEP).with_context(|| format!("session command `{line}`"))?;

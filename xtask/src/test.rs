@@ -4,6 +4,7 @@ mod driver;
 mod kernel;
 mod sanitizers;
 mod standins;
+mod wine;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -52,6 +53,8 @@ enum Step {
     Standins,
     /// cargo xtask build (both driver flavours and rundownctl), then pe-check on each image
     Driver,
+    /// The portable driver in Wine, driven through rundownctl: each IOCTL, malformed requests, cleanup on process exit, rotation while held, unload while held
+    Wine,
     /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
 }
@@ -70,6 +73,7 @@ impl Step {
             Self::Kernel => "kernel",
             Self::Standins => "standins",
             Self::Driver => "driver",
+            Self::Wine => "wine",
             Self::Doc => "doc",
         }
     }
@@ -121,6 +125,7 @@ impl Step {
             Self::Kernel => return kernel::run(),
             Self::Standins => return standins::run(),
             Self::Driver => return driver::run(),
+            Self::Wine => return wine::run(),
             Self::Doc => Cargo::new(&[
                 "doc",
                 "-p",

@@ -145,19 +145,9 @@ impl WineHost {
         Ok(log::crash_lines(&self.log_text()?))
     }
 
-    /// The `WINEPREFIX`.
-    pub fn prefix(&self) -> &Path {
-        &self.prefix
-    }
-
     /// The services' standard error: the drivers' debug output and Wine's crash reports.
     pub fn driver_log_path(&self) -> &Path {
         &self.log
-    }
-
-    /// Keeps the prefix on disk at shutdown (for a look after a failure).
-    pub fn keep_prefix(&mut self, keep: bool) {
-        self.keep_prefix = keep;
     }
 
     /// Copies `sys` into `C:\windows\system32\drivers\` and returns its Windows path, for

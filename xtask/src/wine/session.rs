@@ -62,16 +62,6 @@ impl Background {
         Ok(Self { display, child, stdin, lines, stderr, stderr_reader, started: Instant::now(), status: None })
     }
 
-    /// The command line, as printed.
-    pub fn command(&self) -> &str {
-        &self.display
-    }
-
-    /// The Linux process id (also the process group id).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Writes `line` and a newline to the process's standard input.
     pub fn send_line(&mut self, line: &str) -> Result<()> {
         let stdin = self.stdin.as_mut().ok_or_else(|| anyhow!("`{}`: standard input is closed", self.display))?;

@@ -3,9 +3,10 @@
 use rundown_abi::NtStatus;
 use rundown_abi::names::{DOS_DEVICE_NAME_W, NT_DEVICE_NAME_W};
 use wdk_sys::ntddk::{IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink};
-use wdk_sys::{DRIVER_OBJECT, FALSE, FILE_DEVICE_SECURE_OPEN, NT_SUCCESS, PDEVICE_OBJECT, UNICODE_STRING};
+use wdk_sys::{DRIVER_OBJECT, FILE_DEVICE_SECURE_OPEN, NT_SUCCESS, PDEVICE_OBJECT, UNICODE_STRING};
 
 use crate::security;
+use crate::wdk_values::FALSE;
 
 /// A counted UTF-16 string over a constant name (`RtlInitUnicodeString` without the NUL scan).
 fn unicode(name: &'static [u16]) -> UNICODE_STRING {
@@ -23,11 +24,11 @@ pub(crate) fn create(driver: &mut DRIVER_OBJECT) -> Result<PDEVICE_OBJECT, NtSta
         IoCreateDevice(
             driver,
             0,
-            &mut name,
+            &raw mut name,
             u32::from(rundown_abi::FILE_DEVICE_RUNDOWN),
             FILE_DEVICE_SECURE_OPEN,
-            FALSE as u8,
-            &mut device,
+            FALSE,
+            &raw mut device,
         )
     };
     if !NT_SUCCESS(status) {
@@ -40,7 +41,7 @@ pub(crate) fn create(driver: &mut DRIVER_OBJECT) -> Result<PDEVICE_OBJECT, NtSta
     }
     let mut link = unicode(&DOS_DEVICE_NAME_W);
     // SAFETY: two valid names.
-    let status = unsafe { IoCreateSymbolicLink(&mut link, &mut name) };
+    let status = unsafe { IoCreateSymbolicLink(&raw mut link, &raw mut name) };
     if !NT_SUCCESS(status) {
         // SAFETY: created above; no link points at it.
         unsafe { IoDeleteDevice(device) };
@@ -56,7 +57,7 @@ pub(crate) fn create(driver: &mut DRIVER_OBJECT) -> Result<PDEVICE_OBJECT, NtSta
 pub(crate) unsafe fn delete(device: PDEVICE_OBJECT) {
     let mut link = unicode(&DOS_DEVICE_NAME_W);
     // SAFETY: the link `create` made.
-    let _ = unsafe { IoDeleteSymbolicLink(&mut link) };
+    let _ = unsafe { IoDeleteSymbolicLink(&raw mut link) };
     // SAFETY: forwarded from the caller.
     unsafe { IoDeleteDevice(device) };
 }

@@ -109,7 +109,7 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
         // before anything is written back.
         unsafe { core::slice::from_raw_parts(buffer, input_len) }
     };
-    let request = Request { code, input, output_len, from_user_mode: irp.from_user_mode() };
+    let request = Request { code, input, output_len, from_user_mode: irp.sent_from_user_mode() };
     match state.service.control(handle, &request, &irql) {
         Ok(Reply::RotateQueued) => {
             irp.mark_pending();

@@ -4,7 +4,9 @@ use core::cell::UnsafeCell;
 
 use rundown::irql::{Apc, AtMost, Dispatch, Irql};
 use wdk_sys::ntddk::{KeInitializeEvent, KeSetEvent, KeWaitForSingleObject};
-use wdk_sys::{_EVENT_TYPE, _KWAIT_REASON, _MODE, FALSE, KEVENT};
+use wdk_sys::{_EVENT_TYPE, _KWAIT_REASON, KEVENT};
+
+use crate::wdk_values::{FALSE, KERNEL_MODE};
 
 /// A synchronization event (auto-reset): one `set` wakes one `wait`.
 ///
@@ -30,14 +32,14 @@ impl SynchronizationEvent {
     pub(crate) fn initialize(&self, irql: &Irql<impl AtMost<Dispatch>>) {
         let _ = irql;
         // SAFETY: `raw` is a KEVENT at its final address; nobody waits on it yet.
-        unsafe { KeInitializeEvent(self.raw.get(), _EVENT_TYPE::SynchronizationEvent, FALSE as u8) };
+        unsafe { KeInitializeEvent(self.raw.get(), _EVENT_TYPE::SynchronizationEvent, FALSE) };
     }
 
     /// Signals the event, waking one waiter.
     pub(crate) fn set(&self, irql: &Irql<impl AtMost<Dispatch>>) {
         let _ = irql;
         // SAFETY: initialized; KeSetEvent with Wait = FALSE is callable at <= DISPATCH_LEVEL.
-        let _ = unsafe { KeSetEvent(self.raw.get(), 0, FALSE as u8) };
+        let _ = unsafe { KeSetEvent(self.raw.get(), 0, FALSE) };
     }
 
     /// Waits until the event is signalled.
@@ -48,8 +50,8 @@ impl SynchronizationEvent {
             KeWaitForSingleObject(
                 self.raw.get().cast(),
                 _KWAIT_REASON::Executive,
-                _MODE::KernelMode as i8,
-                FALSE as u8,
+                KERNEL_MODE,
+                FALSE,
                 core::ptr::null_mut(),
             )
         };

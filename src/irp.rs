@@ -3,7 +3,9 @@
 use core::ptr::NonNull;
 
 use wdk_sys::ntddk::IofCompleteRequest;
-use wdk_sys::{_MODE, IO_NO_INCREMENT, IO_STACK_LOCATION, IRP, NTSTATUS, PFILE_OBJECT, PIRP, SL_PENDING_RETURNED};
+use wdk_sys::{IO_STACK_LOCATION, IRP, NTSTATUS, PFILE_OBJECT, PIRP};
+
+use crate::wdk_values::{IO_NO_INCREMENT, SL_PENDING_RETURNED, USER_MODE};
 
 /// An IRP this driver must complete exactly once: [`complete`](Self::complete) consumes it.
 ///
@@ -36,12 +38,18 @@ impl Irp {
         unsafe { self.raw.as_ref() }
     }
 
-    /// The current stack location (`IoGetCurrentIrpStackLocation`, an inline function in C).
+    /// `IoGetCurrentIrpStackLocation`, an inline function in C.
+    fn current_stack_location(&self) -> *mut IO_STACK_LOCATION {
+        // SAFETY: while a driver owns the IRP, `Tail` holds `Overlay`.
+        let overlay = unsafe { &self.irp().Tail.Overlay };
+        // SAFETY: and `Overlay`'s second union holds the current stack location.
+        unsafe { overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation }
+    }
+
+    /// The current stack location: this driver's parameters.
     pub(crate) fn stack(&self) -> &IO_STACK_LOCATION {
-        // SAFETY: the union member `Overlay` is the one in use while a driver owns the IRP.
-        let stack = unsafe { self.irp().Tail.Overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation };
         // SAFETY: the I/O manager set it to this driver's location before dispatching.
-        unsafe { stack.as_ref() }.expect("a dispatched IRP has a current stack location")
+        unsafe { self.current_stack_location().as_ref() }.expect("a dispatched IRP has a current stack location")
     }
 
     /// The file object the request came through (null for some kernel-built requests).
@@ -50,8 +58,8 @@ impl Irp {
     }
 
     /// True when user mode sent the request.
-    pub(crate) fn from_user_mode(&self) -> bool {
-        self.irp().RequestorMode == _MODE::UserMode as i8
+    pub(crate) fn sent_from_user_mode(&self) -> bool {
+        self.irp().RequestorMode == USER_MODE
     }
 
     /// `Parameters.DeviceIoControl`'s code and buffer lengths.
@@ -70,10 +78,9 @@ impl Irp {
     /// Marks the IRP pending (`IoMarkIrpPending`); the dispatch routine then returns
     /// `STATUS_PENDING` and someone completes it later.
     pub(crate) fn mark_pending(&mut self) {
+        let stack = self.current_stack_location();
         // SAFETY: the current stack location belongs to this driver, which may set its Control.
-        let stack = unsafe { self.raw.as_mut().Tail.Overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation };
-        // SAFETY: as in `stack`; only this driver touches its location.
-        unsafe { (*stack).Control |= SL_PENDING_RETURNED as u8 };
+        unsafe { (*stack).Control |= SL_PENDING_RETURNED };
     }
 
     /// Completes the request with `status`, `information` bytes of output, and returns `status`
@@ -84,7 +91,7 @@ impl Irp {
         io_status.__bindgen_anon_1.Status = status;
         io_status.Information = information as u64;
         // SAFETY: completed exactly once: `self` is consumed.
-        unsafe { IofCompleteRequest(self.raw.as_ptr(), IO_NO_INCREMENT as i8) };
+        unsafe { IofCompleteRequest(self.raw.as_ptr(), IO_NO_INCREMENT) };
         status
     }
 }

@@ -28,6 +28,7 @@ mod owner_thread;
 mod pool;
 mod security;
 mod state;
+mod wdk_values;
 
 #[cfg(all(feature = "ntoskrnl", feature = "portable"))]
 compile_error!("choose one flavour: `ntoskrnl` (the default) or `portable` (--no-default-features)");

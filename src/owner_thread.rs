@@ -25,7 +25,7 @@ pub(crate) fn start(state: &'static DriverState, rotator: Rotator<'static, 'stat
     // SAFETY: `run` takes ownership of `context`; the handle is closed by DriverUnload.
     let status = unsafe {
         PsCreateSystemThread(
-            &mut thread,
+            &raw mut thread,
             THREAD_ALL_ACCESS,
             core::ptr::null_mut(),
             core::ptr::null_mut(),

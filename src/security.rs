@@ -11,9 +11,11 @@ use wdk_sys::ntddk::{
     RtlSetDaclSecurityDescriptor, ZwClose, ZwSetSecurityObject,
 };
 use wdk_sys::{
-    _MODE, ACL, ACL_REVISION, DACL_SECURITY_INFORMATION, FALSE, FILE_ALL_ACCESS, HANDLE, NT_SUCCESS, NTSTATUS,
-    OBJ_KERNEL_HANDLE, PDEVICE_OBJECT, SECURITY_DESCRIPTOR, SECURITY_DESCRIPTOR_REVISION, TRUE, WRITE_DAC,
+    ACL, ACL_REVISION, DACL_SECURITY_INFORMATION, FILE_ALL_ACCESS, HANDLE, NT_SUCCESS, NTSTATUS, OBJ_KERNEL_HANDLE,
+    PDEVICE_OBJECT, SECURITY_DESCRIPTOR, SECURITY_DESCRIPTOR_REVISION, WRITE_DAC,
 };
+
+use crate::wdk_values::{FALSE, KERNEL_MODE, TRUE};
 
 /// A well-known SID in the NT authority (S-1-5-...), laid out as `SID` with `N` sub-authorities.
 #[repr(C)]
@@ -26,7 +28,8 @@ struct NtAuthoritySid<const N: usize> {
 
 impl<const N: usize> NtAuthoritySid<N> {
     const fn new(sub_authority: [u32; N]) -> Self {
-        #[expect(clippy::cast_possible_truncation, reason = "one or two sub-authorities")]
+        assert!(N <= 15, "a SID has at most 15 sub-authorities");
+        #[expect(clippy::cast_possible_truncation, reason = "at most 15, asserted above")]
         let count = N as u8;
         Self { revision: 1, sub_authority_count: count, identifier_authority: [0, 0, 0, 0, 0, 5], sub_authority }
     }
@@ -54,7 +57,7 @@ fn check(status: NTSTATUS) -> Result<(), NtStatus> {
 pub(crate) fn restrict_to_system_and_administrators(device: PDEVICE_OBJECT) -> Result<(), NtStatus> {
     let (system, administrators) = (LOCAL_SYSTEM, ADMINISTRATORS);
     let mut acl_buffer = AclBuffer([0; 64]);
-    let acl = acl_buffer.0.as_mut_ptr().cast::<ACL>();
+    let acl = core::ptr::from_mut(&mut acl_buffer).cast::<ACL>();
     // SAFETY: a 64-byte, 4-aligned buffer, the size given.
     check(unsafe { RtlCreateAcl(acl, 64, ACL_REVISION) })?;
     // SAFETY: an initialized ACL with room for this ACE; a valid SID.
@@ -67,7 +70,7 @@ pub(crate) fn restrict_to_system_and_administrators(device: PDEVICE_OBJECT) -> R
     check(unsafe { RtlCreateSecurityDescriptor(descriptor_ptr, SECURITY_DESCRIPTOR_REVISION) })?;
     // SAFETY: an initialized absolute descriptor and a valid ACL, both alive until the call below
     // has copied them.
-    check(unsafe { RtlSetDaclSecurityDescriptor(descriptor_ptr, TRUE as u8, acl, FALSE as u8) })?;
+    check(unsafe { RtlSetDaclSecurityDescriptor(descriptor_ptr, TRUE, acl, FALSE) })?;
     let mut handle: HANDLE = core::ptr::null_mut();
     // SAFETY: a live device object; a kernel handle for WRITE_DAC, closed below.
     check(unsafe {
@@ -77,8 +80,8 @@ pub(crate) fn restrict_to_system_and_administrators(device: PDEVICE_OBJECT) -> R
             core::ptr::null_mut(),
             WRITE_DAC,
             core::ptr::null_mut(),
-            _MODE::KernelMode as i8,
-            &mut handle,
+            KERNEL_MODE,
+            &raw mut handle,
         )
     })?;
     // SAFETY: the handle just opened with WRITE_DAC; the descriptor is valid.

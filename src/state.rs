@@ -11,13 +11,14 @@ use rundown_abi::NtStatus;
 use rundown_service::{Rotator, Service, try_box};
 use wdk_sys::ntddk::{ZwClose, ZwWaitForSingleObject};
 use wdk_sys::{
-    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FALSE, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
     IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
 };
 
 use crate::event::SynchronizationEvent;
 use crate::handles::HandleTable;
 use crate::irp::Irp;
+use crate::wdk_values::FALSE;
 use crate::{device, dispatch, owner_thread, pool};
 
 /// The driver's state, from DriverEntry to DriverUnload.
@@ -131,10 +132,10 @@ impl DriverState {
         self.rotation.store(irp.into_raw(), SeqCst);
         self.doorbell.set(irql);
         // An unload that began meanwhile may have looked for a ROTATE already: take it back.
-        if self.service.closing() {
-            if let Some(irp) = self.take_rotation() {
-                let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
-            }
+        if self.service.closing()
+            && let Some(irp) = self.take_rotation()
+        {
+            let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
         }
     }
 
@@ -166,7 +167,7 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     state.doorbell.set(&irql);
     let thread: HANDLE = state.thread.load(SeqCst);
     // SAFETY: the owner thread's handle, waited on and closed once, here.
-    let _ = unsafe { ZwWaitForSingleObject(thread, FALSE as u8, core::ptr::null_mut()) };
+    let _ = unsafe { ZwWaitForSingleObject(thread, FALSE, core::ptr::null_mut()) };
     // SAFETY: as above.
     let _ = unsafe { ZwClose(thread) };
     // Until here, RELEASE and CLEANUP kept reaching the state, so holders could let go.

@@ -83,9 +83,10 @@ pub fn tool_path() -> PathBuf {
     output_dir().join("rundownctl.exe")
 }
 
-/// Installs what is missing, then builds both images and the tool.
+/// Installs what is missing (Wine too, which the images are made to run in), then builds both
+/// images and the tool.
 pub fn run() -> Result<()> {
-    apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW])?;
+    apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW, &apt::WINE])?;
     std::fs::create_dir_all(output_dir())?;
     for flavour in Flavour::ALL {
         build_driver(flavour)?;

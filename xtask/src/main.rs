@@ -53,7 +53,7 @@ enum Command {
     /// Cross-build the driver (both flavours) and rundownctl into target/sys/
     ///
     /// Installs what is missing with apt-get (rustc-web, cargo-web, rust-web-src, lld-19,
-    /// mingw-w64), then builds the driver for x86_64-pc-windows-msvc with Debian's rustc and
+    /// mingw-w64, wine), then builds the driver for x86_64-pc-windows-msvc with Debian's rustc and
     /// build-std against the wdk stand-ins, links it with lld-link, and builds rundownctl.exe.
     Build,
     /// The README's first command: load the driver in Wine and show it at work

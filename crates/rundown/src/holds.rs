@@ -82,6 +82,7 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     }
 
     /// Releases `count` of the kept protections; false, releasing nothing, if fewer are kept.
+    #[must_use = "false means nothing was released"]
     pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         irql.debug_assert_current();
         let taken = self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(count.get() as usize));
@@ -95,6 +96,7 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     }
 
     /// Releases everything kept, returning how many protections that was.
+    #[must_use = "the count says how many protections were still kept"]
     pub fn release_all(&self, irql: &Irql<impl AtMost<Dispatch>>) -> usize {
         irql.debug_assert_current();
         // SAFETY: IRQL <= DISPATCH_LEVEL, which the token proves.

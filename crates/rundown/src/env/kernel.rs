@@ -111,8 +111,10 @@ impl Event {
     /// # Safety
     /// `event` points to an armed event whose waiter has not yet been released.
     pub(crate) unsafe fn set(event: *const Self) {
-        // SAFETY: the caller guarantees the event is armed and its waiter still waits on it.
-        unsafe { KeSetEvent((*event).0.get(), 0, 0) };
+        // SAFETY: the caller guarantees the event is armed, so `event` points at a live event.
+        let raw = unsafe { (*event).0.get() };
+        // SAFETY: the caller guarantees its waiter still waits on it.
+        unsafe { KeSetEvent(raw, 0, 0) };
     }
 }
 

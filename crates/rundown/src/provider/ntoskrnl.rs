@@ -155,6 +155,7 @@ unsafe impl Provider for Ntoskrnl {
     unsafe fn cache_aware_acquire(block: &NtCacheAware, count: u32) -> bool {
         let slot_limit = MAX_OUTSTANDING / block.number.max(1) as usize;
         let index = crate::env::current_processor() % block.number.max(1);
+        #[expect(clippy::cast_ptr_alignment, reason = "NT keeps each slot's word pointer-aligned")]
         let slot = block.run_refs.wrapping_add(index as usize * block.run_ref_size as usize).cast::<RundownWord>();
         // SAFETY: NT's header names `number` initialized, pointer-aligned words `run_ref_size`
         // bytes apart; reading one atomically is what NT's own routines do concurrently.

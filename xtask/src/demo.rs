@@ -4,8 +4,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 
-use crate::rig::{Loader, Rig, SERVICE, STEP};
-use crate::{apt, build, wine};
+use rundown_wine_tests::{Artifacts, Loader, Rig, SERVICE, STEP, wine_version};
+
+use crate::{apt, build};
 
 /// Installs what is missing, builds, loads the driver in a fresh Wine prefix, shows a write,
 /// reads, a rotation waiting for a hold in another process, the statistics, and the unload, then
@@ -14,12 +15,17 @@ pub fn run() -> Result<()> {
     let started = Instant::now();
     step(1, "install what is missing (apt-get: rustc-web, lld-19, mingw-w64, wine)");
     apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW, &apt::WINE])?;
-    let wine_version = wine::ensure_installed()?;
+    let wine_version = wine_version()?;
     step(2, "cross-build the driver and rundownctl (cargo xtask build)");
     build::run()?;
     step(3, &format!("a throw-away Wine prefix with a persistent wineserver ({wine_version})"));
     step(4, &format!("wine sc create {SERVICE} type= kernel ...; wine sc start {SERVICE}"));
-    let rig = Rig::load("demo", Loader::Sc)?;
+    let artifacts = Artifacts {
+        portable_sys: build::image_path(build::Flavour::Portable),
+        tool: build::tool_path(),
+        hosts: crate::cmd::target_dir().join("wine"),
+    };
+    let rig = Rig::load(&artifacts, "demo", Loader::Sc)?;
     let mut summary = vec![format!("loaded {} in Wine as service {SERVICE}", build::Flavour::Portable.image_name())];
 
     step(5, "rundownctl write, then read");

@@ -7,9 +7,7 @@ mod bench;
 mod build;
 mod cmd;
 mod demo;
-mod rig;
 mod test;
-mod wine;
 
 use std::process::ExitCode;
 

@@ -37,7 +37,7 @@ enum Step {
     Clippy,
     /// Clippy on the crate and its tests under `--cfg loom` (target dir `<target>/loom`)
     ClippyLoom,
-    /// cargo test --workspace --exclude rundown-driver: unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
+    /// cargo test --workspace --exclude rundown-driver --exclude rundown-wine-tests (those two: `driver`, `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
     Test,
     /// The loom model: cargo test -p rundown --release --test loom under `--cfg loom`
     Loom,
@@ -53,7 +53,7 @@ enum Step {
     Standins,
     /// cargo xtask build (both driver flavours and rundownctl), then pe-check on each image
     Driver,
-    /// The portable driver in Wine, driven through rundownctl: each IOCTL, malformed requests, cleanup on process exit, rotation while held, unload while held
+    /// tests/wine: the portable driver in Wine, driven through rundownctl: each IOCTL, malformed requests, access checks, cleanup on process exit, rotation while held, unload while held
     Wine,
     /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
@@ -112,9 +112,11 @@ impl Step {
                     .env("RUSTFLAGS", "--cfg loom")
                     .run()?
             }
-            Self::Test => Cargo::new(&["test", "--workspace", "--exclude", "rundown-driver"])
-                .env("PROPTEST_CASES", "10000")
-                .run()?,
+            Self::Test => {
+                Cargo::new(&["test", "--workspace", "--exclude", "rundown-driver", "--exclude", "rundown-wine-tests"])
+                    .env("PROPTEST_CASES", "10000")
+                    .run()?
+            }
             Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
                 .arg(&loom_target)
                 .env("RUSTFLAGS", "--cfg loom")

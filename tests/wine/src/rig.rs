@@ -2,14 +2,35 @@
 //! demo and the Wine integration tests share.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::build::{self, Flavour};
-use crate::cmd::target_dir;
-use crate::wine::{Background, RunOutput, WineHost};
+use crate::{Background, RunOutput, WineHost};
+
+/// What the rig loads and runs: the portable driver image and rundownctl.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    /// `rundown_driver_portable.sys`.
+    pub portable_sys: PathBuf,
+    /// `rundownctl.exe`.
+    pub tool: PathBuf,
+    /// Where Wine hosts are made (`<parent>/<label>/`).
+    pub hosts: PathBuf,
+}
+
+impl Artifacts {
+    /// `cargo xtask build`'s output: `RUNDOWN_SYS_DIR`, or `target/sys/` of this workspace;
+    /// hosts go to `target/wine/` beside it.
+    #[must_use]
+    pub fn from_build() -> Self {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
+        let sys = std::env::var_os("RUNDOWN_SYS_DIR").map_or_else(|| target.join("sys"), PathBuf::from);
+        let hosts = sys.parent().map_or_else(|| target.join("wine"), |parent| parent.join("wine"));
+        Self { portable_sys: sys.join("rundown_driver_portable.sys"), tool: sys.join("rundownctl.exe"), hosts }
+    }
+}
 
 /// The service name, as in docs/windows.md.
 pub const SERVICE: &str = "RundownShared";
@@ -33,13 +54,14 @@ pub struct Rig {
 }
 
 impl Rig {
-    /// Creates the host `target/wine/<label>`, installs the portable image and starts it.
-    ///
-    /// The images must have been built (`build::run`).
-    pub fn load(label: &str, loader: Loader) -> Result<Self> {
-        let host = WineHost::create(&target_dir().join("wine"), label)?;
-        let rig = Self { host, tool: build::tool_path() };
-        let sys = rig.host.install_driver_file(&build::image_path(Flavour::Portable))?;
+    /// Creates the host `<hosts>/<label>`, installs the portable image and starts it.
+    pub fn load(artifacts: &Artifacts, label: &str, loader: Loader) -> Result<Self> {
+        for file in [&artifacts.portable_sys, &artifacts.tool] {
+            ensure!(file.exists(), "{} is missing: run `cargo xtask build` first", file.display());
+        }
+        let host = WineHost::create(&artifacts.hosts, label)?;
+        let rig = Self { host, tool: artifacts.tool.clone() };
+        let sys = rig.host.install_driver_file(&artifacts.portable_sys)?;
         match loader {
             Loader::Sc => {
                 let bin_path = format!("binPath= {sys}");
@@ -68,6 +90,7 @@ impl Rig {
     }
 
     /// The Wine host.
+    #[must_use]
     pub fn host(&self) -> &WineHost {
         &self.host
     }
@@ -87,6 +110,21 @@ impl Rig {
         Ok(Session::new(self.spawn(&["session"])?))
     }
 
+    /// Stops the driver if it runs (DriverUnload) and deletes the service; then requires that
+    /// the unload's last report says 0 bytes in 0 blocks of pool and that nothing crashed.
+    pub fn unload_and_check_pool(&self) -> Result<()> {
+        self.ctl(&["uninstall"])?.ensure_success()?;
+        self.host.ensure_no_crash()?;
+        let log = self.host.driver_log()?;
+        let report = log
+            .iter()
+            .rev()
+            .find(|line| line.starts_with("rundown: unloaded:"))
+            .context("DriverUnload wrote no report")?;
+        ensure!(report.ends_with("pool in use 0 bytes in 0 blocks"), "the unload leaked: `{report}`");
+        Ok(())
+    }
+
     /// Ends the host (wineserver -k), leaving the service as it is.
     pub fn host_shutdown(self) -> Result<()> {
         self.host.shutdown()
@@ -100,6 +138,7 @@ pub struct Session {
 
 impl Session {
     /// A session over a `rundownctl ... session` process already started.
+    #[must_use]
     pub fn new(process: Background) -> Self {
         Self { process }
     }
@@ -182,6 +221,7 @@ impl Answer {
     }
 
     /// The status name of a failure (`STATUS_NOT_FOUND`), or "" for a success.
+    #[must_use]
     pub fn status(&self) -> &str {
         if self.ok && self.command != "raw" { "" } else { self.get("name") }
     }

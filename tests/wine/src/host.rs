@@ -146,6 +146,7 @@ impl WineHost {
     }
 
     /// The services' standard error: the drivers' debug output and Wine's crash reports.
+    #[must_use]
     pub fn driver_log_path(&self) -> &Path {
         &self.log
     }

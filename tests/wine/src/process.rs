@@ -39,6 +39,7 @@ pub struct RunOutput {
 
 impl RunOutput {
     /// True if the command exited with 0.
+    #[must_use]
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
@@ -61,6 +62,7 @@ impl RunOutput {
     ///
     /// Wine's sc prints nothing on stdout when a call fails; it logs `err:sc:wmain failed to start
     /// service 1055` on the `err+sc` debug channel, which [`super::WineHost::sc`] turns on.
+    #[must_use]
     pub fn sc_error(&self) -> Option<u32> {
         self.stderr
             .lines()

@@ -1,5 +1,6 @@
 //! Each request's buffer sizes, for the driver's checks before it touches a buffer.
 
+use crate::interface::{GetInterfaceRequest, RundownInterface};
 use crate::ioctl::Ioctl;
 use crate::wire::{
     AcquireRequest, HoldsReply, QueryReply, ReadReply, ReleaseRequest, RotateReply, StatsReply, WireError, WriteReply,
@@ -10,7 +11,6 @@ impl Ioctl {
     /// The exact input length, or `None` for WRITE, whose input is
     /// [`WriteRequest::HEADER_SIZE`] plus its payload length.
     ///
-    /// [`Ioctl::GetInterface`]'s sizes are provisional (0) until the peer interface defines them.
     ///
     /// ```
     /// use rundown_abi::{AcquireRequest, Ioctl};
@@ -21,7 +21,8 @@ impl Ioctl {
     #[must_use]
     pub const fn input_size(self) -> Option<usize> {
         match self {
-            Self::Query | Self::Read | Self::Rotate | Self::Stats | Self::GetInterface => Some(0),
+            Self::Query | Self::Read | Self::Rotate | Self::Stats => Some(0),
+            Self::GetInterface => Some(GetInterfaceRequest::SIZE),
             Self::Acquire => Some(AcquireRequest::SIZE),
             Self::Release => Some(ReleaseRequest::SIZE),
             Self::Write => None,
@@ -43,7 +44,7 @@ impl Ioctl {
             Self::Write => WriteReply::SIZE,
             Self::Rotate => RotateReply::SIZE,
             Self::Stats => StatsReply::SIZE,
-            Self::GetInterface => 0,
+            Self::GetInterface => RundownInterface::SIZE,
         }
     }
 

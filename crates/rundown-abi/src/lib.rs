@@ -34,7 +34,7 @@
 //! | WRITE | `0x8352A010` | write | [`WriteRequest`] (4 + `len`, `len` ≤ 256) | [`WriteReply`] (8) |
 //! | ROTATE | `0x8352A014` | write | none (0) | [`RotateReply`] (24) |
 //! | STATS | `0x83526018` | read | none (0) | [`StatsReply`] (56) |
-//! | GET_INTERFACE | `0x835223C0` | any | provisional: none (0) | provisional: none (0) |
+//! | GET_INTERFACE | `0x835223C0` | any (kernel mode only) | [`GetInterfaceRequest`] (20) | [`RundownInterface`] (72) |
 //!
 //! The driver checks in this order and answers the first failure:
 //!
@@ -42,6 +42,7 @@
 //!    other access bits: `STATUS_INVALID_DEVICE_REQUEST` ([`BadCode`]). (A handle without the
 //!    access the code names never reaches the driver: the I/O manager answers
 //!    `STATUS_ACCESS_DENIED`.)
+//!    GET_INTERFACE from user mode: `STATUS_ACCESS_DENIED`, before anything else is looked at.
 //! 2. the input length ([`Ioctl::check_input_len`], then the request's `from_bytes`): any
 //!    other length: `STATUS_INFO_LENGTH_MISMATCH`.
 //! 3. the output length ([`Ioctl::check_output_len`]): shorter: `STATUS_BUFFER_TOO_SMALL`;
@@ -61,8 +62,9 @@
 //! | ROTATE | another rotation is in progress | `STATUS_DEVICE_BUSY` |
 //! | ROTATE | the driver is unloading | `STATUS_DELETE_PENDING` |
 //! | ROTATE | no pool for the new generation (allocated first; the old one stays) | `STATUS_INSUFFICIENT_RESOURCES` |
-//! | GET_INTERFACE | sent from user mode | `STATUS_ACCESS_DENIED` |
-//! | GET_INTERFACE | from kernel mode, until the peer interface is defined | `STATUS_NOT_SUPPORTED` |
+//! | GET_INTERFACE | another GUID, or a version other than 1 | `STATUS_NOT_SUPPORTED` |
+//! | GET_INTERFACE | a `size` below the table's | `STATUS_INVALID_PARAMETER` |
+//! | GET_INTERFACE | the driver is unloading | `STATUS_DELETE_PENDING` |
 //!
 //! ACQUIRE takes all `count` protections or none. On success the status is `STATUS_SUCCESS`
 //! and `IoStatus.Information` is the output size; on failure it is 0.
@@ -71,12 +73,17 @@
 
 pub mod contract;
 pub mod ctl_code;
+pub mod interface;
 pub mod ioctl;
 pub mod names;
 pub mod status;
 pub mod wire;
 
 pub use ctl_code::{Access, CtlCode, Method, ctl_code};
+pub use interface::{
+    GetInterfaceRequest, Guid, InterfaceHeader, PeerHold, PeerReadResult, RUNDOWN_INTERFACE_GUID,
+    RUNDOWN_INTERFACE_VERSION, RundownInterface,
+};
 pub use ioctl::{
     BadCode, FILE_DEVICE_RUNDOWN, IOCTL_RUNDOWN_ACQUIRE, IOCTL_RUNDOWN_GET_INTERFACE, IOCTL_RUNDOWN_QUERY,
     IOCTL_RUNDOWN_READ, IOCTL_RUNDOWN_RELEASE, IOCTL_RUNDOWN_ROTATE, IOCTL_RUNDOWN_STATS, IOCTL_RUNDOWN_WRITE, Ioctl,

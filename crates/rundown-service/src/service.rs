@@ -126,6 +126,9 @@ impl<'r> Service<'r> {
         irql: &Irql<impl AtMost<Dispatch>>,
     ) -> Result<Reply, NtStatus> {
         let ioctl = Ioctl::decode(request.code).map_err(rundown_abi::BadCode::status)?;
+        if ioctl == Ioctl::GetInterface && request.from_user_mode {
+            return Err(NtStatus::ACCESS_DENIED);
+        }
         ioctl.check_input_len(request.input.len()).map_err(WireError::status)?;
         ioctl.check_output_len(request.output_len).map_err(WireError::status)?;
         match ioctl {
@@ -149,7 +152,6 @@ impl<'r> Service<'r> {
             }
             Ioctl::Rotate => self.queue_rotation(handle).map(|()| Reply::RotateQueued),
             Ioctl::Stats => Ok(Reply::Stats(self.stats())),
-            Ioctl::GetInterface if request.from_user_mode => Err(NtStatus::ACCESS_DENIED),
             Ioctl::GetInterface => Err(NtStatus::NOT_SUPPORTED),
         }
     }

@@ -14,6 +14,8 @@
 //! `STATUS_INVALID_PARAMETER`.
 
 mod codec;
+
+pub(crate) use codec::{Reader, Writer};
 mod error;
 mod holds;
 mod payload;

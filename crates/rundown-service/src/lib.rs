@@ -7,6 +7,7 @@
 //! - [`HandleState`]: the protection one open handle holds between ACQUIRE and RELEASE or its
 //!   cleanup;
 //! - [`Rotator`]: the owner, which retires the object under load and replaces it;
+//! - [`PeerReferences`]: the interface references peer drivers hold, which the unload waits for;
 //! - [`Stats`]: the counters STATS reports.
 //!
 //! The driver's dispatch routines only translate IRPs into [`Request`]s and [`Reply`]s into
@@ -44,6 +45,7 @@ extern crate alloc;
 mod generation;
 mod handle;
 mod payload;
+mod peers;
 mod reply;
 mod rotator;
 mod service;
@@ -52,6 +54,7 @@ mod stats;
 pub use generation::{Generation, try_box};
 pub use handle::HandleState;
 pub use payload::{Payload, Snapshot};
+pub use peers::PeerReferences;
 pub use reply::Reply;
 pub use rotator::{Retired, Rotator};
 pub use service::{Request, Service};

@@ -27,12 +27,15 @@ pub enum Reply {
     /// ROTATE was accepted: the request is pended and the rotator answers it with a
     /// [`RotateReply`](rundown_abi::RotateReply).
     RotateQueued,
+    /// GET_INTERFACE from kernel mode was valid: the driver takes an interface reference and
+    /// fills the [`RundownInterface`](rundown_abi::RundownInterface) table itself.
+    InterfaceRequested,
 }
 
 impl Reply {
     /// Writes the reply's wire form at the start of `out`, returning its length
     /// (`IoStatus.Information`); `None` if `out` is too short (the request was validated against
-    /// the reply's size, so the driver treats that as a bug). A queued rotation writes nothing.
+    /// the reply's size, so the driver treats that as a bug). A queued rotation and an interface request write nothing.
     pub fn write_to(&self, out: &mut [u8]) -> Option<usize> {
         match self {
             Self::Query(reply) => copy(&reply.to_bytes(), out),
@@ -40,7 +43,7 @@ impl Reply {
             Self::Read(reply) => copy(&reply.to_bytes(), out),
             Self::Write(reply) => copy(&reply.to_bytes(), out),
             Self::Stats(reply) => copy(&reply.to_bytes(), out),
-            Self::RotateQueued => Some(0),
+            Self::RotateQueued | Self::InterfaceRequested => Some(0),
         }
     }
 }

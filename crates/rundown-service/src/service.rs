@@ -7,8 +7,9 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::{RundownHolds, RundownRef};
 use rundown_abi::{
-    AcquireRequest, HoldsReply, Ioctl, NtStatus, ObjectState, QueryReply, ReadReply, ReleaseRequest, StatsReply,
-    WireError, WriteReply, WriteRequest,
+    AcquireRequest, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, QueryReply, RUNDOWN_INTERFACE_GUID,
+    RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface, StatsReply, WireError, WriteReply,
+    WriteRequest,
 };
 
 use crate::generation::{Generation, try_box};
@@ -64,6 +65,8 @@ pub struct Service<'r> {
     rotation_pending: AtomicBool,
     closing: AtomicBool,
     pub(crate) stats: Stats,
+    /// Object protection peer drivers hold through the interface's `acquire`.
+    peer_holds: RundownHolds<'r, RundownRef>,
     pool_usage: fn() -> PoolUsage,
 }
 
@@ -84,6 +87,7 @@ impl<'r> Service<'r> {
             rotation_pending: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             stats: Stats::default(),
+            peer_holds: RundownHolds::new(protection),
             pool_usage,
         })
     }
@@ -152,8 +156,47 @@ impl<'r> Service<'r> {
             }
             Ioctl::Rotate => self.queue_rotation(handle).map(|()| Reply::RotateQueued),
             Ioctl::Stats => Ok(Reply::Stats(self.stats())),
-            Ioctl::GetInterface => Err(NtStatus::NOT_SUPPORTED),
+            Ioctl::GetInterface => {
+                let wanted = GetInterfaceRequest::from_bytes(request.input).map_err(WireError::status)?;
+                if wanted.guid != RUNDOWN_INTERFACE_GUID || wanted.version != RUNDOWN_INTERFACE_VERSION {
+                    return Err(NtStatus::NOT_SUPPORTED);
+                }
+                if usize::from(wanted.size) < RundownInterface::SIZE {
+                    return Err(NtStatus::INVALID_PARAMETER);
+                }
+                if self.closing() {
+                    return Err(NtStatus::DELETE_PENDING);
+                }
+                Ok(Reply::InterfaceRequested)
+            }
         }
+    }
+
+    /// A peer driver's `acquire`: protection on the current generation, kept until
+    /// [`peer_release`](Self::peer_release); `None` while the object runs down.
+    ///
+    /// The generation returned stays valid until the matching release: rotations wait for it.
+    pub fn peer_acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<core::ptr::NonNull<Generation>> {
+        if !self.peer_holds.acquire_many(rundown::count!(1), irql) {
+            self.stats.refused();
+            return None;
+        }
+        self.stats.acquired(1);
+        let current = core::ptr::NonNull::new(self.current.load(Acquire));
+        if current.is_none() {
+            // Retired for good (cannot happen while protection is granted); give it back.
+            let _ = self.peer_release(irql);
+        }
+        current
+    }
+
+    /// A peer driver's `release`; false, releasing nothing, if peers hold no protection.
+    pub fn peer_release(&self, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
+        let released = self.peer_holds.release(rundown::count!(1), irql);
+        if released {
+            self.stats.released(1);
+        }
+        released
     }
 
     fn query(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> QueryReply {
@@ -182,13 +225,12 @@ impl<'r> Service<'r> {
         if handle.held().checked_add(count.get()).is_none() {
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         }
-        let Some(guard) = self.protection.acquire_many(count, irql) else {
+        if !handle.holds.acquire_many(count, irql) {
             self.stats.refused();
             return Err(NtStatus::DELETE_PENDING);
-        };
+        }
         self.stats.acquired(count.get());
-        let held = handle.holds.keep(guard).expect("handle holds are on the service's reference");
-        Ok(HoldsReply { handle_holds: u32::try_from(held).unwrap_or(u32::MAX) })
+        Ok(HoldsReply { handle_holds: handle.held() })
     }
 
     fn read(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Result<ReadReply, NtStatus> {

@@ -81,6 +81,18 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
         Ok(self.held.fetch_add(count, AcqRel) + count)
     }
 
+    /// Acquires `count` protections straight into the holds; false, keeping nothing, once the
+    /// reference runs down (or at its count limit).
+    #[must_use = "false means nothing was acquired"]
+    pub fn acquire_many(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
+        irql.debug_assert_current();
+        let Some(guard) = RundownGuard::acquire(self.protection, count) else { return false };
+        // The guard's protections now belong to the holds: its drop must not release them.
+        core::mem::forget(guard);
+        self.held.fetch_add(count.get() as usize, AcqRel);
+        true
+    }
+
     /// Releases `count` of the kept protections; false, releasing nothing, if fewer are kept.
     #[must_use = "false means nothing was released"]
     pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {

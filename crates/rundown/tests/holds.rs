@@ -102,3 +102,18 @@ fn holds_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<RundownHolds<'static>>();
 }
+
+#[test]
+fn holds_acquire_directly_until_the_run_down() {
+    let irql = irql();
+    let mut storage = RundownRef::new();
+    let owner = storage.owner(&irql);
+    let shared = owner.protection();
+    let holds = RundownHolds::new(shared);
+    assert!(holds.acquire_many(count!(2), &irql));
+    assert_eq!((holds.held(), outstanding(shared)), (2, 2));
+    assert_eq!(holds.release_all(&irql), 2);
+    let _owner = owner.wait_for_release(&irql);
+    assert!(!holds.acquire_many(count!(1), &irql), "refused once run down");
+    assert_eq!(holds.held(), 0);
+}

@@ -1,0 +1,106 @@
+//! Interface references: driver-level run-down protection held for peer drivers.
+
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::sync::atomic::{AtomicBool, AtomicUsize};
+
+use rundown::irql::{AtMost, Dispatch, Irql};
+use rundown::{RundownHolds, RundownRef, count};
+use rundown_abi::NtStatus;
+
+/// The references peer drivers hold on the interface table (`InterfaceReference` /
+/// `InterfaceDereference`), kept as one run-down protection on the driver-level reference while
+/// any is outstanding, so that the driver's unload waits for the last one.
+///
+/// GET_INTERFACE takes the first reference through [`open`](Self::open), which fails once the
+/// unload began. `InterfaceReference` ([`reference`](Self::reference)) is only called by a peer
+/// that already holds one, so it cannot fail, even during the unload's wait, which a fresh
+/// acquisition would.
+///
+/// # Invariants
+/// Once no call is in progress, the holds keep one protection exactly when `count > 0`.
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::RundownRef;
+/// use rundown_service::PeerReferences;
+///
+/// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+/// let mut storage = RundownRef::new();
+/// let owner = storage.owner(&irql);
+/// let peers = PeerReferences::new(owner.protection());
+/// peers.open(&irql).expect("not unloading");
+/// peers.reference();
+/// peers.dereference(&irql);
+/// peers.dereference(&irql);
+/// let _done = owner.wait_for_release(&irql); // returns: no reference is left
+/// assert!(peers.open(&irql).is_err());
+/// ```
+#[derive(Debug)]
+pub struct PeerReferences<'r> {
+    count: AtomicUsize,
+    closed: AtomicBool,
+    holds: RundownHolds<'r, RundownRef>,
+}
+
+impl<'r> PeerReferences<'r> {
+    /// References on `protection`, the driver-level reference whose owner the unload runs down.
+    pub fn new(protection: &'r RundownRef) -> Self {
+        Self { count: AtomicUsize::new(0), closed: AtomicBool::new(false), holds: RundownHolds::new(protection) }
+    }
+
+    /// GET_INTERFACE: one more reference for a new peer.
+    ///
+    /// # Errors
+    /// `STATUS_DELETE_PENDING` once the driver's unload began.
+    pub fn open(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Result<(), NtStatus> {
+        if self.closed.load(Acquire) {
+            return Err(NtStatus::DELETE_PENDING);
+        }
+        loop {
+            let current = self.count.load(Acquire);
+            if current > 0 {
+                if self.count.compare_exchange(current, current + 1, AcqRel, Acquire).is_ok() {
+                    return Ok(());
+                }
+                continue;
+            }
+            // The first reference: hold protection before counting it, so that the count is
+            // never above zero without protection behind it.
+            if !self.holds.acquire_many(count!(1), irql) {
+                return Err(NtStatus::DELETE_PENDING);
+            }
+            if self.count.compare_exchange(0, 1, AcqRel, Acquire).is_ok() {
+                return Ok(());
+            }
+            // Another opener counted first; give this protection back and count on theirs.
+            let _ = self.holds.release(count!(1), irql);
+        }
+    }
+
+    /// The unload began: GET_INTERFACE is refused from now on (references already given stay
+    /// valid, and the unload's run-down waits for them).
+    pub fn close(&self) {
+        self.closed.store(true, Release);
+    }
+
+    /// `InterfaceReference`: one more reference, from a peer that holds one.
+    pub fn reference(&self) {
+        let before = self.count.fetch_add(1, AcqRel);
+        debug_assert!(before > 0, "InterfaceReference without a reference");
+    }
+
+    /// `InterfaceDereference`: one reference fewer; the last one releases the protection.
+    pub fn dereference(&self, irql: &Irql<impl AtMost<Dispatch>>) {
+        let before = self.count.fetch_sub(1, AcqRel);
+        debug_assert!(before > 0, "InterfaceDereference without a reference");
+        if before == 1 {
+            let _ = self.holds.release(count!(1), irql);
+        }
+    }
+
+    /// References outstanding now.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count.load(Acquire)
+    }
+}

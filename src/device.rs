@@ -2,17 +2,12 @@
 
 use rundown_abi::NtStatus;
 use rundown_abi::names::{DOS_DEVICE_NAME_W, NT_DEVICE_NAME_W};
+use rundown_wdm::unicode;
 use wdk_sys::ntddk::{IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink};
-use wdk_sys::{DRIVER_OBJECT, FILE_DEVICE_SECURE_OPEN, NT_SUCCESS, PDEVICE_OBJECT, UNICODE_STRING};
+use wdk_sys::{DRIVER_OBJECT, FILE_DEVICE_SECURE_OPEN, NT_SUCCESS, PDEVICE_OBJECT};
 
 use crate::security;
-use crate::wdk_values::FALSE;
-
-/// A counted UTF-16 string over a constant name (`RtlInitUnicodeString` without the NUL scan).
-fn unicode(name: &'static [u16]) -> UNICODE_STRING {
-    let bytes = u16::try_from(core::mem::size_of_val(name)).expect("device names are short");
-    UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name.as_ptr().cast_mut() }
-}
+use rundown_wdm::wdk_values::FALSE;
 
 /// Creates the device (`FILE_DEVICE_SECURE_OPEN`, DACL for SYSTEM and Administrators) and its
 /// link, or nothing.

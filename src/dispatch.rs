@@ -8,8 +8,8 @@ use wdk_sys::{
 };
 
 use crate::handles::Handle;
-use crate::irp::Irp;
 use crate::state::DriverState;
+use rundown_wdm::Irp;
 
 /// The state CREATE stored for `file`.
 ///
@@ -115,6 +115,16 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
             irp.mark_pending();
             state.queue_rotation(irp, &irql);
             STATUS_PENDING
+        }
+        Ok(Reply::InterfaceRequested) => {
+            if let Err(status) = state.peers.open(&irql) {
+                return irp.complete(status.raw(), 0);
+            }
+            let table = crate::interface::table(state);
+            // SAFETY: METHOD_BUFFERED: the system buffer has room for `output_len` bytes, which
+            // the request's validation made at least the table's size; a plain struct copy.
+            unsafe { buffer.cast::<rundown_abi::RundownInterface>().write_unaligned(table) };
+            irp.complete(NtStatus::SUCCESS.raw(), rundown_abi::RundownInterface::SIZE)
         }
         Ok(reply) => {
             // SAFETY: METHOD_BUFFERED: the system buffer has room for `output_len` bytes; the

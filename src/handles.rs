@@ -17,7 +17,7 @@ use rundown_service::HandleState;
 pub(crate) type Handle = HandleState<'static, 'static>;
 
 /// Open handles at most; CREATE answers `STATUS_INSUFFICIENT_RESOURCES` beyond.
-const CAPACITY: usize = 1024;
+const CAPACITY: usize = 256;
 
 /// Slots of boxed [`Handle`]s: each pointer is freed once, by whoever swaps it out of its slot
 /// (CLOSE or DriverUnload).

@@ -7,8 +7,9 @@
 //! - [`state`]: what DriverEntry builds and DriverUnload takes apart;
 //! - [`dispatch`]: CREATE, CLEANUP, CLOSE, DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL;
 //! - [`owner_thread`]: the system thread that owns the run-down and rotates the object;
+//! - [`interface`]: the function table peer drivers get through GET_INTERFACE;
 //! - [`handles`]: the open handles' contexts;
-//! - [`device`], [`security`], [`irp`], [`event`], [`pool`]: the kernel edges.
+//! - [`device`], [`security`], [`pool`]: the kernel edges (the shared ones are in `rundown-wdm`).
 //!
 //! Two flavours from this source: `ntoskrnl` (default) imports NtosKrnl's
 //! `Ex*RundownProtection*` routines; `portable` uses the `rundown` crate's model with KEVENT
@@ -21,14 +22,12 @@ extern crate wdk_panic;
 
 mod device;
 mod dispatch;
-mod event;
 mod handles;
-mod irp;
+mod interface;
 mod owner_thread;
 mod pool;
 mod security;
 mod state;
-mod wdk_values;
 
 #[cfg(all(feature = "ntoskrnl", feature = "portable"))]
 compile_error!("choose one flavour: `ntoskrnl` (the default) or `portable` (--no-default-features)");

@@ -3,68 +3,61 @@
 use alloc::boxed::Box;
 use core::sync::atomic::Ordering::SeqCst;
 
-use rundown::irql::{Irql, PassiveEntryPoint};
+use rundown::RundownOwner;
+use rundown::irql::{Irql, Passive};
 use rundown_abi::{NtStatus, RotateReply};
 use rundown_service::{Rotator, try_box};
-use wdk_sys::ntddk::PsCreateSystemThread;
-use wdk_sys::{HANDLE, NT_SUCCESS, PVOID, THREAD_ALL_ACCESS};
 
-use crate::irp::Irp;
 use crate::state::DriverState;
+use rundown_wdm::{Irp, SystemThread, ThreadMain};
 
-/// What the thread receives: the state and the rotator, which only it uses.
-struct Context {
+/// The owner thread: the state, the rotator and the driver-level owner, which only it uses.
+struct OwnerThread {
     state: &'static DriverState,
     rotator: Rotator<'static, 'static>,
+    /// The owner of the driver-level reference peers' interface references hold.
+    peer_owner: RundownOwner<'static>,
 }
 
-/// Starts the owner thread, returning its handle for DriverUnload to wait on.
-pub(crate) fn start(state: &'static DriverState, rotator: Rotator<'static, 'static>) -> Result<HANDLE, NtStatus> {
-    let context = Box::into_raw(try_box(Context { state, rotator }).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?);
-    let mut thread: HANDLE = core::ptr::null_mut();
-    // SAFETY: `run` takes ownership of `context`; the handle is closed by DriverUnload.
-    let status = unsafe {
-        PsCreateSystemThread(
-            &raw mut thread,
-            THREAD_ALL_ACCESS,
-            core::ptr::null_mut(),
-            core::ptr::null_mut(),
-            core::ptr::null_mut(),
-            Some(run),
-            context.cast(),
-        )
-    };
-    if !NT_SUCCESS(status) {
-        // SAFETY: the thread did not start, so the context is still ours.
-        drop(unsafe { Box::from_raw(context) });
-        return Err(NtStatus::from_raw(status));
-    }
-    Ok(thread)
+/// Starts the owner thread, returning it for DriverUnload to join.
+pub(crate) fn start(
+    state: &'static DriverState,
+    rotator: Rotator<'static, 'static>,
+    peer_owner: RundownOwner<'static>,
+) -> Result<SystemThread, NtStatus> {
+    let owner = try_box(OwnerThread { state, rotator, peer_owner }).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+    SystemThread::spawn(owner).map_err(NtStatus::from_raw)
 }
 
-/// The thread: rotate for each pended ROTATE until DriverUnload rings with `stopping` set.
-unsafe extern "C" fn run(context: PVOID) {
-    // SAFETY: a thread from PsCreateSystemThread starts at PASSIVE_LEVEL.
-    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::SystemThread) };
-    // SAFETY: `start` passed a boxed Context and gave up ownership.
-    let Context { state, mut rotator } = *unsafe { Box::from_raw(context.cast::<Context>()) };
-    loop {
-        state.doorbell.wait(&irql);
+impl ThreadMain for OwnerThread {
+    /// Rotates for each pended ROTATE until DriverUnload rings with `stopping` set; then waits
+    /// for the peers' interface references and retires the object.
+    fn run(self: Box<Self>, irql: &Irql<Passive>) {
+        let Self { state, mut rotator, peer_owner } = *self;
+        loop {
+            state.doorbell.wait(irql);
+            if let Some(irp) = state.take_rotation() {
+                complete_rotation(irp, rotator.rotate(irql));
+            }
+            if state.stopping.load(SeqCst) {
+                break;
+            }
+        }
+        // Peers first: no new GET_INTERFACE, then wait until every peer dropped its last
+        // reference (a peer releases its object holds before that).
+        state.peers.close();
+        let peers = state.peers.count();
+        let _peers_gone = peer_owner.wait_for_release(irql).completed(irql);
+        wdk::println!("rundown: unload: {peers} peer interface references were outstanding; all dropped");
+        let retired = rotator.retire(irql);
+        wdk::println!(
+            "rundown: run down for unload: generation {} freed after waiting for {} holders",
+            retired.generation,
+            retired.waited_for_holders
+        );
         if let Some(irp) = state.take_rotation() {
-            complete_rotation(irp, rotator.rotate(&irql));
+            let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
         }
-        if state.stopping.load(SeqCst) {
-            break;
-        }
-    }
-    let retired = rotator.retire(&irql);
-    wdk::println!(
-        "rundown: run down for unload: generation {} freed after waiting for {} holders",
-        retired.generation,
-        retired.waited_for_holders
-    );
-    if let Some(irp) = state.take_rotation() {
-        let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
     }
 }
 

@@ -15,7 +15,7 @@ use wdk_sys::{
     PDEVICE_OBJECT, SECURITY_DESCRIPTOR, SECURITY_DESCRIPTOR_REVISION, WRITE_DAC,
 };
 
-use crate::wdk_values::{FALSE, KERNEL_MODE, TRUE};
+use rundown_wdm::wdk_values::{FALSE, KERNEL_MODE, TRUE};
 
 /// A well-known SID in the NT authority (S-1-5-...), laid out as `SID` with `N` sub-authorities.
 #[repr(C)]

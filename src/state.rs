@@ -8,18 +8,16 @@ use core::sync::atomic::{AtomicBool, AtomicPtr};
 use rundown::RundownRef;
 use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
-use rundown_service::{Rotator, Service, try_box};
-use wdk_sys::ntddk::{ZwClose, ZwWaitForSingleObject};
+use rundown_service::{PeerReferences, Rotator, Service, try_box};
 use wdk_sys::{
-    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, HANDLE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-    IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+    IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
 };
 
-use crate::event::SynchronizationEvent;
 use crate::handles::HandleTable;
-use crate::irp::Irp;
-use crate::wdk_values::FALSE;
 use crate::{device, dispatch, owner_thread, pool};
+use rundown_wdm::Irp;
+use rundown_wdm::{SynchronizationEvent, SystemThread};
 
 /// The driver's state, from DriverEntry to DriverUnload.
 ///
@@ -27,11 +25,14 @@ use crate::{device, dispatch, owner_thread, pool};
 /// - `STATE` points at it from the end of DriverEntry until DriverUnload's run-down is over; it lives in
 ///   pool, at a fixed address, and is freed only by DriverUnload, after the owner thread ended,
 ///   the device is deleted and the handle contexts are freed.
-/// - `storage` is the run-down reference `service` guards the object with; it is freed after
-///   `service`.
+/// - `storage` is the run-down reference `service` guards the object with, and
+///   `driver_storage` the one `peers` keep the driver loaded with; both are freed after them.
 pub(crate) struct DriverState {
     pub(crate) service: Service<'static>,
     storage: NonNull<RundownRef>,
+    /// Interface references of peer drivers, on the driver-level reference `driver_storage`.
+    pub(crate) peers: PeerReferences<'static>,
+    driver_storage: NonNull<RundownRef>,
     /// Rung for each queued ROTATE and for the stop.
     pub(crate) doorbell: SynchronizationEvent,
     pub(crate) stopping: AtomicBool,
@@ -40,6 +41,7 @@ pub(crate) struct DriverState {
     rotation: AtomicPtr<IRP>,
     pub(crate) handles: HandleTable,
     device: PDEVICE_OBJECT,
+    /// The owner thread's handle ([`SystemThread::into_raw`]).
     thread: AtomicPtr<core::ffi::c_void>,
 }
 
@@ -84,21 +86,27 @@ impl DriverState {
     }
 
     fn build(device: PDEVICE_OBJECT, irql: &Irql<Passive>) -> Result<&'static Self, NtStatus> {
-        let storage = NonNull::from(Box::leak(try_box(RundownRef::new()).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?));
-        // SAFETY: just allocated and leaked: this is the only reference, and it lives until
-        // DriverUnload frees it after everything that borrows it.
+        let (Some(storage), Some(driver_storage)) = (leak_rundown_ref(), leak_rundown_ref()) else {
+            return Err(NtStatus::INSUFFICIENT_RESOURCES);
+        };
+        // SAFETY: just allocated and leaked: these are the only references, and they live until
+        // DriverUnload (or the failure paths below) free them after everything that borrows them.
         let owner = unsafe { &mut *storage.as_ptr() }.owner(irql);
+        // SAFETY: as above.
+        let peer_owner = unsafe { &mut *driver_storage.as_ptr() }.owner(irql);
         let service = match Service::new(owner.protection(), pool::usage) {
             Ok(service) => service,
             Err(status) => {
-                // SAFETY: nothing borrows the storage any more (the owner is dropped with it).
-                drop(unsafe { Box::from_raw(storage.as_ptr()) });
+                // SAFETY: nothing borrows the storage any more (the owners are dropped with it).
+                unsafe { free_rundown_refs(storage, driver_storage) };
                 return Err(status);
             }
         };
         let state = Self {
             service,
             storage,
+            peers: PeerReferences::new(peer_owner.protection()),
+            driver_storage,
             doorbell: SynchronizationEvent::new(),
             stopping: AtomicBool::new(false),
             rotation: AtomicPtr::new(core::ptr::null_mut()),
@@ -107,16 +115,16 @@ impl DriverState {
             thread: AtomicPtr::new(core::ptr::null_mut()),
         };
         let Some(state) = try_box(state) else {
-            // The service was dropped with `state`; the storage is not borrowed any more.
+            // The service and the peers were dropped with `state`; nothing borrows the storage.
             // SAFETY: as above.
-            drop(unsafe { Box::from_raw(storage.as_ptr()) });
+            unsafe { free_rundown_refs(storage, driver_storage) };
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         };
         let state: &'static Self = Box::leak(state);
         state.doorbell.initialize(irql);
-        match owner_thread::start(state, Rotator::new(owner, &state.service)) {
+        match owner_thread::start(state, Rotator::new(owner, &state.service), peer_owner) {
             Ok(thread) => {
-                state.thread.store(thread, SeqCst);
+                state.thread.store(thread.into_raw(), SeqCst);
                 Ok(state)
             }
             Err(status) => {
@@ -149,11 +157,25 @@ impl DriverState {
     /// # Safety
     /// Nothing uses `state` afterwards: no owner thread, no dispatch routine, no open handle.
     unsafe fn free(state: &'static Self) {
-        let storage = state.storage;
+        let (storage, driver_storage) = (state.storage, state.driver_storage);
         // SAFETY: allocated by `try_box` in `build` and unused from now on (caller).
         drop(unsafe { Box::from_raw(core::ptr::from_ref(state).cast_mut()) });
-        // SAFETY: the service that borrowed it is gone.
-        drop(unsafe { Box::from_raw(storage.as_ptr()) });
+        // SAFETY: the service and the peers that borrowed them are gone.
+        unsafe { free_rundown_refs(storage, driver_storage) };
+    }
+}
+
+/// A run-down reference in pool, leaked until [`free_rundown_refs`].
+fn leak_rundown_ref() -> Option<NonNull<RundownRef>> {
+    try_box(RundownRef::new()).map(|boxed| NonNull::from(Box::leak(boxed)))
+}
+
+/// # Safety
+/// Both came from [`leak_rundown_ref`], and nothing borrows them any more.
+unsafe fn free_rundown_refs(storage: NonNull<RundownRef>, driver_storage: NonNull<RundownRef>) {
+    for reference in [storage, driver_storage] {
+        // SAFETY: forwarded from the caller.
+        drop(unsafe { Box::from_raw(reference.as_ptr()) });
     }
 }
 
@@ -165,11 +187,8 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     wdk::println!("rundown: unloading: refusing new protection, waiting for holders");
     state.stopping.store(true, SeqCst);
     state.doorbell.set(&irql);
-    let thread: HANDLE = state.thread.load(SeqCst);
-    // SAFETY: the owner thread's handle, waited on and closed once, here.
-    let _ = unsafe { ZwWaitForSingleObject(thread, FALSE, core::ptr::null_mut()) };
-    // SAFETY: as above.
-    let _ = unsafe { ZwClose(thread) };
+    // SAFETY: DriverEntry stored the owner thread's handle; it is joined once, here.
+    unsafe { SystemThread::from_raw(state.thread.load(SeqCst)) }.join(&irql);
     // Until here, RELEASE and CLEANUP kept reaching the state, so holders could let go.
     STATE.store(core::ptr::null_mut(), SeqCst);
     let device = state.device;

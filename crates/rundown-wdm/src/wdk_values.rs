@@ -8,17 +8,17 @@
 use wdk_sys::{BOOLEAN, CCHAR, KPROCESSOR_MODE};
 
 /// `FALSE` as a `BOOLEAN`.
-pub(crate) const FALSE: BOOLEAN = to_u8(wdk_sys::FALSE);
+pub const FALSE: BOOLEAN = to_u8(wdk_sys::FALSE);
 /// `TRUE` as a `BOOLEAN`.
-pub(crate) const TRUE: BOOLEAN = to_u8(wdk_sys::TRUE);
+pub const TRUE: BOOLEAN = to_u8(wdk_sys::TRUE);
 /// `KernelMode` as a `KPROCESSOR_MODE`.
-pub(crate) const KERNEL_MODE: KPROCESSOR_MODE = to_i8(wdk_sys::_MODE::KernelMode);
+pub const KERNEL_MODE: KPROCESSOR_MODE = to_i8(wdk_sys::_MODE::KernelMode);
 /// `UserMode` as a `KPROCESSOR_MODE`.
-pub(crate) const USER_MODE: KPROCESSOR_MODE = to_i8(wdk_sys::_MODE::UserMode);
+pub const USER_MODE: KPROCESSOR_MODE = to_i8(wdk_sys::_MODE::UserMode);
 /// `SL_PENDING_RETURNED`, a bit of `IO_STACK_LOCATION.Control` (a `UCHAR`).
-pub(crate) const SL_PENDING_RETURNED: u8 = to_u8(wdk_sys::SL_PENDING_RETURNED);
+pub const SL_PENDING_RETURNED: u8 = to_u8(wdk_sys::SL_PENDING_RETURNED);
 /// `IO_NO_INCREMENT` as `IofCompleteRequest`'s `CCHAR` priority boost.
-pub(crate) const IO_NO_INCREMENT: CCHAR = to_i8(wdk_sys::IO_NO_INCREMENT.cast_signed());
+pub const IO_NO_INCREMENT: CCHAR = to_i8(wdk_sys::IO_NO_INCREMENT.cast_signed());
 
 #[expect(clippy::cast_possible_truncation, reason = "the assertion proves the value fits")]
 const fn to_u8(value: u32) -> u8 {

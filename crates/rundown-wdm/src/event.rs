@@ -13,8 +13,14 @@ use crate::wdk_values::{FALSE, KERNEL_MODE};
 /// # Invariants
 /// `raw` was initialized by `KeInitializeEvent` and never moves (the event lives inside the
 /// driver's pool-allocated state).
-pub(crate) struct SynchronizationEvent {
+pub struct SynchronizationEvent {
     raw: UnsafeCell<KEVENT>,
+}
+
+impl Default for SynchronizationEvent {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 // SAFETY: KEVENTs are made to be signalled and waited on from any thread.
@@ -24,26 +30,27 @@ unsafe impl Send for SynchronizationEvent {}
 
 impl SynchronizationEvent {
     /// An event, not signalled, ready to be placed at its final address and initialized.
-    pub(crate) fn new() -> Self {
+    #[must_use]
+    pub fn new() -> Self {
         Self { raw: UnsafeCell::new(KEVENT::default()) }
     }
 
     /// Initializes the event where it now lives.
-    pub(crate) fn initialize(&self, irql: &Irql<impl AtMost<Dispatch>>) {
+    pub fn initialize(&self, irql: &Irql<impl AtMost<Dispatch>>) {
         let _ = irql;
         // SAFETY: `raw` is a KEVENT at its final address; nobody waits on it yet.
         unsafe { KeInitializeEvent(self.raw.get(), _EVENT_TYPE::SynchronizationEvent, FALSE) };
     }
 
     /// Signals the event, waking one waiter.
-    pub(crate) fn set(&self, irql: &Irql<impl AtMost<Dispatch>>) {
+    pub fn set(&self, irql: &Irql<impl AtMost<Dispatch>>) {
         let _ = irql;
         // SAFETY: initialized; KeSetEvent with Wait = FALSE is callable at <= DISPATCH_LEVEL.
         let _ = unsafe { KeSetEvent(self.raw.get(), 0, FALSE) };
     }
 
     /// Waits until the event is signalled.
-    pub(crate) fn wait(&self, irql: &Irql<impl AtMost<Apc>>) {
+    pub fn wait(&self, irql: &Irql<impl AtMost<Apc>>) {
         let _ = irql;
         // SAFETY: initialized; a kernel-mode, non-alertable wait without timeout at <= APC_LEVEL.
         let _ = unsafe {

@@ -98,6 +98,11 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
         return irp.complete(NtStatus::INVALID_DEVICE_REQUEST.raw(), 0);
     };
     let (code, input_len, output_len) = irp.device_io_control();
+    // Every code of the device is METHOD_BUFFERED; any other has no system buffer on Windows,
+    // so the code is judged before the buffer is looked at.
+    if let Err(bad) = rundown_abi::Ioctl::decode(code) {
+        return irp.complete(bad.status().raw(), 0);
+    }
     let buffer = irp.system_buffer();
     if buffer.is_null() && (input_len > 0 || output_len > 0) {
         return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0);
@@ -109,7 +114,7 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
         // before anything is written back.
         unsafe { core::slice::from_raw_parts(buffer, input_len) }
     };
-    let request = Request { code, input, output_len, from_user_mode: irp.sent_from_user_mode() };
+    let request = Request { code, input, output_len, from_user_mode: !state.sent_from_kernel_mode(&irp) };
     match state.service.control(handle, &request, &irql) {
         Ok(Reply::RotateQueued) => {
             irp.mark_pending();

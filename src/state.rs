@@ -9,6 +9,8 @@ use rundown::RundownRef;
 use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
 use rundown_service::{PeerReferences, Rotator, Service, try_box};
+use rundown_wdm::{Irp, SynchronizationEvent, SystemThread};
+use wdk_sys::ntddk::PsGetCurrentProcessId;
 use wdk_sys::{
     DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
     IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
@@ -16,8 +18,6 @@ use wdk_sys::{
 
 use crate::handles::HandleTable;
 use crate::{device, dispatch, owner_thread, pool};
-use rundown_wdm::Irp;
-use rundown_wdm::{SynchronizationEvent, SystemThread};
 
 /// The driver's state, from DriverEntry to DriverUnload.
 ///
@@ -41,6 +41,8 @@ pub(crate) struct DriverState {
     rotation: AtomicPtr<IRP>,
     pub(crate) handles: HandleTable,
     device: PDEVICE_OBJECT,
+    /// The process DriverEntry ran in: System on Windows, winedevice.exe in Wine.
+    home_process: usize,
     /// The owner thread's handle ([`SystemThread::into_raw`]).
     thread: AtomicPtr<core::ffi::c_void>,
 }
@@ -113,6 +115,7 @@ impl DriverState {
             handles: HandleTable::new(),
             device,
             thread: AtomicPtr::new(core::ptr::null_mut()),
+            home_process: current_process(),
         };
         let Some(state) = try_box(state) else {
             // The service and the peers were dropped with `state`; nothing borrows the storage.
@@ -133,6 +136,14 @@ impl DriverState {
                 Err(status)
             }
         }
+    }
+
+    /// Whether a request comes from kernel mode: `RequestorMode` says so on Windows. Wine marks
+    /// every IRP `UserMode`, even one a driver sends on a kernel handle; there the request is
+    /// recognized by its process, the driver host's own (a user-mode request is dispatched in its
+    /// caller's process, on Windows as in Wine, so this never admits one).
+    pub(crate) fn sent_from_kernel_mode(&self, irp: &Irp) -> bool {
+        !irp.sent_from_user_mode() || current_process() == self.home_process
     }
 
     /// Hands a pended ROTATE to the owner thread.
@@ -163,6 +174,12 @@ impl DriverState {
         // SAFETY: the service and the peers that borrowed them are gone.
         unsafe { free_rundown_refs(storage, driver_storage) };
     }
+}
+
+/// The current process's id (`PsGetCurrentProcessId`).
+fn current_process() -> usize {
+    // SAFETY: no arguments; callable at any IRQL <= DISPATCH_LEVEL.
+    unsafe { PsGetCurrentProcessId() as usize }
 }
 
 /// A run-down reference in pool, leaked until [`free_rundown_refs`].

@@ -59,12 +59,51 @@ impl Flavour {
         }
     }
 
-    /// The image's file name under `target/sys/`.
+    /// The owner driver's image name under `target/sys/`.
     pub fn image_name(self) -> &'static str {
+        Driver::Owner.image_name(self)
+    }
+}
+
+/// The two driver packages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Driver {
+    /// The repository root: the driver that owns the shared object.
+    Owner,
+    /// `crates/peer-driver`: the sample peer.
+    Peer,
+}
+
+impl Driver {
+    pub const ALL: [Self; 2] = [Self::Owner, Self::Peer];
+
+    fn package(self) -> &'static str {
         match self {
-            Self::Ntoskrnl => "rundown_driver.sys",
-            Self::Portable => "rundown_driver_portable.sys",
+            Self::Owner => "rundown-driver",
+            Self::Peer => "rundown-peer",
         }
+    }
+
+    fn lib_name(self) -> &'static str {
+        match self {
+            Self::Owner => "rundown_driver",
+            Self::Peer => "rundown_peer",
+        }
+    }
+
+    /// The image's file name under `target/sys/`.
+    pub fn image_name(self, flavour: Flavour) -> &'static str {
+        match (self, flavour) {
+            (Self::Owner, Flavour::Ntoskrnl) => "rundown_driver.sys",
+            (Self::Owner, Flavour::Portable) => "rundown_driver_portable.sys",
+            (Self::Peer, Flavour::Ntoskrnl) => "rundown_peer.sys",
+            (Self::Peer, Flavour::Portable) => "rundown_peer_portable.sys",
+        }
+    }
+
+    /// Where the image is written.
+    pub fn image_path(self, flavour: Flavour) -> PathBuf {
+        output_dir().join(self.image_name(flavour))
     }
 }
 
@@ -73,9 +112,9 @@ pub fn output_dir() -> PathBuf {
     target_dir().join("sys")
 }
 
-/// Where a driver image is written.
+/// Where an owner driver image is written.
 pub fn image_path(flavour: Flavour) -> PathBuf {
-    output_dir().join(flavour.image_name())
+    Driver::Owner.image_path(flavour)
 }
 
 /// Where rundownctl is written.
@@ -89,14 +128,12 @@ pub fn run() -> Result<()> {
     apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW, &apt::WINE])?;
     std::fs::create_dir_all(output_dir())?;
     for flavour in Flavour::ALL {
-        build_driver(flavour)?;
+        build_drivers(flavour)?;
     }
     build_tool()?;
     println!(
-        "xtask: build: {} holds {}, {} and rundownctl.exe",
-        output_dir().display(),
-        Flavour::Ntoskrnl.image_name(),
-        Flavour::Portable.image_name()
+        "xtask: build: {} holds rundown_driver{{,_portable}}.sys, rundown_peer{{,_portable}}.sys and rundownctl.exe",
+        output_dir().display()
     );
     Ok(())
 }
@@ -123,7 +160,8 @@ fn run_logged(mut command: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn build_driver(flavour: Flavour) -> Result<()> {
+/// Builds both driver packages in one flavour (one cargo invocation, one build-std).
+fn build_drivers(flavour: Flavour) -> Result<()> {
     let root = workspace_root();
     let lockfile = output_dir().join("Cargo.lock");
     if !lockfile.exists() {
@@ -133,7 +171,8 @@ fn build_driver(flavour: Flavour) -> Result<()> {
     let target_dir = output_dir().join("build").join(flavour.name());
     let mut command = debian_cargo();
     command
-        .args(["build", "--release", "--package", "rundown-driver", "--target", KERNEL_TARGET])
+        .args(["build", "--release", "--target", KERNEL_TARGET])
+        .args(Driver::ALL.iter().flat_map(|driver| ["--package", driver.package()]))
         .args(flavour.feature_args())
         .args(["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"])
         .args(["-Zlockfile-path", "--config"])
@@ -148,9 +187,12 @@ fn build_driver(flavour: Flavour) -> Result<()> {
         .arg("--target-dir")
         .arg(&target_dir);
     run_logged(command, &format!("the {} driver build", flavour.name()))?;
-    let built = target_dir.join(KERNEL_TARGET).join("release").join("rundown_driver.dll");
-    std::fs::copy(&built, image_path(flavour))
-        .with_context(|| format!("could not copy {} to {}", built.display(), image_path(flavour).display()))?;
+    for driver in Driver::ALL {
+        let built = target_dir.join(KERNEL_TARGET).join("release").join(format!("{}.dll", driver.lib_name()));
+        let image = driver.image_path(flavour);
+        std::fs::copy(&built, &image)
+            .with_context(|| format!("could not copy {} to {}", built.display(), image.display()))?;
+    }
     Ok(())
 }
 

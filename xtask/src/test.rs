@@ -33,11 +33,11 @@ pub struct Args {
 enum Step {
     /// cargo fmt --all --check
     Fmt,
-    /// cargo clippy --workspace --exclude rundown-driver --all-targets -- -D warnings (the driver is checked by `driver`)
+    /// cargo clippy on the host crates, -D warnings (the drivers and rundown-wdm are checked by `driver`)
     Clippy,
     /// Clippy on the crate and its tests under `--cfg loom` (target dir `<target>/loom`)
     ClippyLoom,
-    /// cargo test --workspace --exclude rundown-driver --exclude rundown-wine-tests (those two: `driver`, `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
+    /// cargo test on the host crates (the drivers: `driver`; tests/wine: `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
     Test,
     /// The loom model: cargo test -p rundown --release --test loom under `--cfg loom`
     Loom,
@@ -113,9 +113,22 @@ impl Step {
                     .run()?
             }
             Self::Test => {
-                Cargo::new(&["test", "--workspace", "--exclude", "rundown-driver", "--exclude", "rundown-wine-tests"])
-                    .env("PROPTEST_CASES", "10000")
-                    .run()?
+                // The C header test compiles include/rundown_interface.h with mingw-w64.
+                crate::apt::ensure(&[&crate::apt::MINGW])?;
+                Cargo::new(&[
+                    "test",
+                    "--workspace",
+                    "--exclude",
+                    "rundown-driver",
+                    "--exclude",
+                    "rundown-peer",
+                    "--exclude",
+                    "rundown-wdm",
+                    "--exclude",
+                    "rundown-wine-tests",
+                ])
+                .env("PROPTEST_CASES", "10000")
+                .run()?
             }
             Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
                 .arg(&loom_target)

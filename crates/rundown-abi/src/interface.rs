@@ -15,6 +15,11 @@
 //! 3. calls `release` with the hold, once;
 //! 4. calls `InterfaceDereference` when it no longer uses the table.
 //!
+//! GET_INTERFACE is sent at `PASSIVE_LEVEL`. The table's functions, `InterfaceReference` and
+//! `InterfaceDereference` may be called at IRQL <= `DISPATCH_LEVEL`, like NtosKrnl's own
+//! acquire and release: they take no lock that waits, and the driver's code and data are
+//! nonpaged.
+//!
 //! `include/rundown_interface.h` is the same ABI for peers written in C; a test compiles it with
 //! mingw-w64 and checks its sizes and offsets against these types.
 //!

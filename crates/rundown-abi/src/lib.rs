@@ -53,7 +53,7 @@
 //! |---|---|---|
 //! | ACQUIRE, RELEASE | `count` is 0 | `STATUS_INVALID_PARAMETER` |
 //! | ACQUIRE | the object is running down (ROTATE or unload) | `STATUS_DELETE_PENDING` |
-//! | ACQUIRE | the handle's holds would pass `u32::MAX` | `STATUS_INSUFFICIENT_RESOURCES` |
+//! | ACQUIRE | the handle's holds, or all handles' together, would pass `u32::MAX` | `STATUS_INSUFFICIENT_RESOURCES` |
 //! | RELEASE | `count` exceeds what the handle holds (nothing is released) | `STATUS_NOT_FOUND` |
 //! | READ, WRITE | the object is running down | `STATUS_DELETE_PENDING` |
 //! | WRITE | `len` > 256 | `STATUS_INVALID_PARAMETER` |
@@ -76,6 +76,7 @@ pub mod ctl_code;
 pub mod interface;
 pub mod ioctl;
 pub mod names;
+pub mod peer;
 pub mod status;
 pub mod wire;
 

@@ -126,6 +126,6 @@ impl<'s, 'r> Rotator<'s, 'r> {
         if holders > 0 {
             self.service.stats.waited();
         }
-        holders
+        crate::stats::saturate(holders)
     }
 }

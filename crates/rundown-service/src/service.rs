@@ -209,7 +209,7 @@ impl<'r> Service<'r> {
         QueryReply {
             generation,
             version,
-            holders: self.stats.holders(),
+            holders: crate::stats::saturate(self.stats.holders()),
             state: self.state.load(Acquire),
             payload_len,
             handle_holds: handle.held(),
@@ -222,7 +222,9 @@ impl<'r> Service<'r> {
         count: NonZeroU32,
         irql: &Irql<impl AtMost<Dispatch>>,
     ) -> Result<HoldsReply, NtStatus> {
-        if handle.held().checked_add(count.get()).is_none() {
+        // What QUERY reports must fit its u32 fields: a handle's holds, and all handles' together.
+        let all = self.stats.holders() + u64::from(count.get());
+        if handle.held().checked_add(count.get()).is_none() || all > u64::from(u32::MAX) {
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         }
         if !handle.holds.acquire_many(count, irql) {

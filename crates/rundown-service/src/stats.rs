@@ -1,7 +1,7 @@
 //! The driver's counters since load, as STATS reports them.
 
+use core::sync::atomic::AtomicU64;
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicU32, AtomicU64};
 
 use rundown_abi::StatsReply;
 
@@ -31,21 +31,23 @@ pub struct Stats {
     refusals: AtomicU64,
     waits: AtomicU64,
     rotations: AtomicU64,
-    holders: AtomicU32,
-    max_holders: AtomicU32,
+    /// Counted wide: handles may hold `u32::MAX` together, and QUERY, READ and WRITE take one
+    /// more for their length.
+    holders: AtomicU64,
+    max_holders: AtomicU64,
 }
 
 impl Stats {
     /// `count` protections were granted.
     pub fn acquired(&self, count: u32) {
         self.acquisitions.fetch_add(u64::from(count), Relaxed);
-        let now = self.holders.fetch_add(count, Relaxed) + count;
+        let now = self.holders.fetch_add(u64::from(count), Relaxed) + u64::from(count);
         self.max_holders.fetch_max(now, Relaxed);
     }
 
     /// `count` protections were given back.
     pub fn released(&self, count: u32) {
-        self.holders.fetch_sub(count, Relaxed);
+        self.holders.fetch_sub(u64::from(count), Relaxed);
     }
 
     /// An ACQUIRE, READ or WRITE was refused because the object was running down (QUERY's
@@ -66,7 +68,7 @@ impl Stats {
 
     /// Protections held now.
     #[must_use]
-    pub fn holders(&self) -> u32 {
+    pub fn holders(&self) -> u64 {
         self.holders.load(Relaxed)
     }
 
@@ -78,10 +80,15 @@ impl Stats {
             refusals: self.refusals.load(Relaxed),
             waits: self.waits.load(Relaxed),
             rotations: self.rotations.load(Relaxed),
-            max_holders: self.max_holders.load(Relaxed),
-            holders: self.holders.load(Relaxed),
+            max_holders: saturate(self.max_holders.load(Relaxed)),
+            holders: saturate(self.holders.load(Relaxed)),
             pool_bytes: pool.bytes,
             pool_blocks: pool.blocks,
         }
     }
+}
+
+/// A count for a `u32` field of the wire.
+pub(crate) fn saturate(count: u64) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
 }

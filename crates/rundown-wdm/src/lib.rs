@@ -35,3 +35,16 @@ pub fn unicode(name: &'static [u16]) -> UNICODE_STRING {
     let bytes = u16::try_from(core::mem::size_of_val(name)).expect("device names are short");
     UNICODE_STRING { Length: bytes, MaximumLength: bytes, Buffer: name.as_ptr().cast_mut() }
 }
+
+/// Moves `value` to nonpaged pool, or gives `None` when the pool refuses, where `Box::new` would
+/// bug-check through the panic handler.
+#[must_use]
+pub fn try_box<T>(value: T) -> Option<alloc::boxed::Box<T>> {
+    let mut one = alloc::vec::Vec::new();
+    one.try_reserve_exact(1).ok()?;
+    one.push(value);
+    let slice: alloc::boxed::Box<[T]> = one.into_boxed_slice();
+    // SAFETY: a one-element slice has the layout of its element, and the pointer comes from a
+    // Box of the global allocator, which the new Box frees with the same layout.
+    Some(unsafe { alloc::boxed::Box::from_raw(alloc::boxed::Box::into_raw(slice).cast::<T>()) })
+}

@@ -1,0 +1,187 @@
+//! The sample peer driver's own device: `\Device\RundownPeer`, whose IOCTLs start and stop its
+//! worker loop and report what the loop saw.
+//!
+//! The worker acquires protection on the shared object through the interface
+//! ([`crate::interface`]), reads the payload twice and asks for the generation, checks that all
+//! three agree and that the payload is consistent (every byte the same, as the stress clients
+//! write it), releases, and repeats.
+//!
+//! | IOCTL | code | access | input | output |
+//! |---|---|---|---|---|
+//! | PEER_START | `0x8352A400` | write | [`PeerStartRequest`] (8) | none |
+//! | PEER_STOP | `0x8352A404` | write | none | [`PeerStats`] (48) |
+//! | PEER_STATS | `0x83526408` | read | none | [`PeerStats`] (48) |
+//!
+//! PEER_START while running and PEER_STOP while stopped answer `STATUS_INVALID_DEVICE_STATE`;
+//! other codes and lengths are refused as the shared device refuses them.
+//!
+//! ```
+//! use rundown_abi::peer::{PeerIoctl, PeerStartRequest};
+//! assert_eq!(PeerIoctl::decode(PeerIoctl::Start.code()), Some(PeerIoctl::Start));
+//! let request = PeerStartRequest { hold_us: 100, pause_us: 0 };
+//! assert_eq!(PeerStartRequest::from_bytes(&request.to_bytes()), Ok(request));
+//! ```
+
+use crate::FILE_DEVICE_RUNDOWN;
+use crate::ctl_code::{Access, Method, ctl_code};
+use crate::names::{widen_ascii, widen_ascii_nul};
+use crate::wire::{Reader, WireError, Writer, check_input_len, check_output_len};
+
+/// The peer's device name in the object manager.
+pub const PEER_NT_DEVICE_NAME: &str = r"\Device\RundownPeer";
+/// Its symbolic link.
+pub const PEER_DOS_DEVICE_NAME: &str = r"\DosDevices\RundownPeer";
+/// The path user mode opens.
+pub const PEER_WIN32_PATH: &str = r"\\.\RundownPeer";
+/// [`PEER_NT_DEVICE_NAME`] in UTF-16.
+pub const PEER_NT_DEVICE_NAME_W: [u16; PEER_NT_DEVICE_NAME.len()] = widen_ascii(PEER_NT_DEVICE_NAME);
+/// [`PEER_DOS_DEVICE_NAME`] in UTF-16.
+pub const PEER_DOS_DEVICE_NAME_W: [u16; PEER_DOS_DEVICE_NAME.len()] = widen_ascii(PEER_DOS_DEVICE_NAME);
+/// [`PEER_WIN32_PATH`] in UTF-16 with a NUL, for `CreateFileW`.
+pub const PEER_WIN32_PATH_W_NUL: [u16; PEER_WIN32_PATH.len() + 1] = widen_ascii_nul(PEER_WIN32_PATH);
+
+/// The peer's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PeerIoctl {
+    /// Starts the worker loop.
+    Start,
+    /// Stops it and reports the final counts.
+    Stop,
+    /// Reports the counts so far.
+    Stats,
+}
+
+impl PeerIoctl {
+    /// The control code.
+    #[must_use]
+    pub const fn code(self) -> u32 {
+        match self {
+            Self::Start => ctl_code(FILE_DEVICE_RUNDOWN, 0x900, Method::Buffered, Access::Write),
+            Self::Stop => ctl_code(FILE_DEVICE_RUNDOWN, 0x901, Method::Buffered, Access::Write),
+            Self::Stats => ctl_code(FILE_DEVICE_RUNDOWN, 0x902, Method::Buffered, Access::Read),
+        }
+    }
+
+    /// The request with this exact code.
+    #[must_use]
+    pub const fn decode(code: u32) -> Option<Self> {
+        match code {
+            c if c == Self::Start.code() => Some(Self::Start),
+            c if c == Self::Stop.code() => Some(Self::Stop),
+            c if c == Self::Stats.code() => Some(Self::Stats),
+            _ => None,
+        }
+    }
+
+    /// Checks the buffer lengths: exact, as for the shared device.
+    ///
+    /// # Errors
+    /// [`WireError::InputLength`], [`WireError::OutputTooSmall`] or [`WireError::OutputTooLarge`].
+    pub const fn check_lengths(self, input: usize, output: usize) -> Result<(), WireError> {
+        let (input_size, output_size) = match self {
+            Self::Start => (PeerStartRequest::SIZE, 0),
+            Self::Stop | Self::Stats => (0, PeerStats::SIZE),
+        };
+        if let Err(error) = check_input_len(input_size, input) {
+            return Err(error);
+        }
+        check_output_len(output_size, output)
+    }
+}
+
+/// PEER_START's input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct PeerStartRequest {
+    /// How long each iteration keeps its hold, in microseconds (0: release at once).
+    pub hold_us: u32,
+    /// How long the loop pauses between iterations, in microseconds.
+    pub pause_us: u32,
+}
+
+impl PeerStartRequest {
+    /// Bytes on the wire.
+    pub const SIZE: usize = 8;
+
+    /// The little-endian wire form.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        Writer::new().u32(self.hold_us).u32(self.pause_us).finish()
+    }
+
+    /// Parses the request.
+    ///
+    /// # Errors
+    /// [`WireError::InputLength`] if `bytes` is not [`Self::SIZE`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
+        check_input_len(Self::SIZE, bytes.len())?;
+        let mut r = Reader::new(bytes);
+        Ok(Self { hold_us: r.u32(), pause_us: r.u32() })
+    }
+}
+
+/// What the worker loop saw (PEER_STOP, PEER_STATS).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct PeerStats {
+    /// Iterations that acquired, checked and released.
+    pub operations: u64,
+    /// Acquisitions refused because the object was running down (a rotation).
+    pub refused: u64,
+    /// Checks that failed: a torn payload, or a generation that changed under a hold. Must be 0.
+    pub inconsistencies: u64,
+    /// How often the generation seen changed between iterations.
+    pub generations_seen: u64,
+    /// The last generation read.
+    pub last_generation: u64,
+    /// 1 while the loop runs.
+    pub running: u32,
+}
+
+impl PeerStats {
+    /// Bytes on the wire: 44 of fields and 4 of tail padding.
+    pub const SIZE: usize = 48;
+
+    /// The little-endian wire form.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        Writer::new()
+            .u64(self.operations)
+            .u64(self.refused)
+            .u64(self.inconsistencies)
+            .u64(self.generations_seen)
+            .u64(self.last_generation)
+            .u32(self.running)
+            .finish()
+    }
+
+    /// Parses the reply.
+    ///
+    /// # Errors
+    /// [`WireError::OutputTooSmall`]/[`WireError::OutputTooLarge`] if `bytes` is not
+    /// [`Self::SIZE`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
+        check_output_len(Self::SIZE, bytes.len())?;
+        let mut r = Reader::new(bytes);
+        Ok(Self {
+            operations: r.u64(),
+            refused: r.u64(),
+            inconsistencies: r.u64(),
+            generations_seen: r.u64(),
+            last_generation: r.u64(),
+            running: r.u32(),
+        })
+    }
+}
+
+/// Whether a payload is consistent in the stress workload's convention: every byte the same.
+///
+/// ```
+/// assert!(rundown_abi::peer::is_consistent(b"aaaa"));
+/// assert!(rundown_abi::peer::is_consistent(b""));
+/// assert!(!rundown_abi::peer::is_consistent(b"aab"));
+/// ```
+#[must_use]
+pub fn is_consistent(payload: &[u8]) -> bool {
+    payload.windows(2).all(|pair| pair[0] == pair[1])
+}

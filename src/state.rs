@@ -218,9 +218,11 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
             "rundown: freed {unclosed} handle contexts whose CLOSE never came (Wine unloads with handles open)"
         );
     }
+    let violations = state.service.violations();
     // SAFETY: the owner thread ended, `STATE` is cleared, the device and the handles are gone.
     unsafe { DriverState::free(state) };
     let pool = pool::usage();
+    wdk::println!("rundown: run-down invariant violations seen: {violations}");
     wdk::println!("rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
 }
 

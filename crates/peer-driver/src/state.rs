@@ -92,6 +92,7 @@ impl PeerState {
         if !self.worker.load(SeqCst).is_null() {
             return Err(NtStatus::INVALID_DEVICE_STATE);
         }
+        self.counts.reset();
         self.counts.stop.store(false, SeqCst);
         self.counts.running.store(true, SeqCst);
         let worker =

@@ -28,6 +28,15 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// Zeroes the counts for a new run of the loop.
+    pub(crate) fn reset(&self) {
+        for count in
+            [&self.operations, &self.refused, &self.inconsistencies, &self.generations_seen, &self.last_generation]
+        {
+            count.store(0, Relaxed);
+        }
+    }
+
     pub(crate) fn snapshot(&self) -> PeerStats {
         PeerStats {
             operations: self.operations.load(Relaxed),

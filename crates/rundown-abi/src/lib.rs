@@ -55,7 +55,7 @@
 //! | ACQUIRE | the object is running down (ROTATE or unload) | `STATUS_DELETE_PENDING` |
 //! | ACQUIRE | the handle's holds, or all handles' together, would pass `u32::MAX` | `STATUS_INSUFFICIENT_RESOURCES` |
 //! | RELEASE | `count` exceeds what the handle holds (nothing is released) | `STATUS_NOT_FOUND` |
-//! | READ, WRITE | the object is running down | `STATUS_DELETE_PENDING` |
+//! | READ, WRITE | the object is running down and the handle holds no protection (a holder reads and writes through its own) | `STATUS_DELETE_PENDING` |
 //! | WRITE | `len` > 256 | `STATUS_INVALID_PARAMETER` |
 //! | WRITE | `len` ≠ the bytes after it | `STATUS_INFO_LENGTH_MISMATCH` |
 //! | ROTATE | the calling handle holds protection (it would wait for itself) | `STATUS_INVALID_DEVICE_STATE` |

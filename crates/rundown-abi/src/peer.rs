@@ -13,7 +13,9 @@
 //! | PEER_STATS | `0x83526408` | read | none | [`PeerStats`] (48) |
 //!
 //! PEER_START while running and PEER_STOP while stopped answer `STATUS_INVALID_DEVICE_STATE`;
-//! other codes and lengths are refused as the shared device refuses them.
+//! a request while another PEER_* request is being handled answers `STATUS_DEVICE_BUSY`; other
+//! codes and lengths are refused as the shared device refuses them. PEER_START zeroes the counts,
+//! so PEER_STATS and PEER_STOP report the current (or last) run.
 //!
 //! ```
 //! use rundown_abi::peer::{PeerIoctl, PeerStartRequest};

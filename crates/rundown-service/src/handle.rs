@@ -30,26 +30,34 @@ pub struct HandleState<'s, 'r> {
     pub(crate) holds: RundownHolds<'r, RundownRef>,
 }
 
-impl HandleState<'_, '_> {
+impl<'r> HandleState<'_, 'r> {
     /// Protections this handle holds.
     #[must_use]
     pub fn held(&self) -> u32 {
         u32::try_from(self.holds.held()).unwrap_or(u32::MAX)
     }
 
+    /// One of the handle's protections, lent for a READ or WRITE, if it holds any.
+    pub(crate) fn lend(&self) -> Option<rundown::Loan<'_, 'r, RundownRef>> {
+        self.holds.lend()
+    }
+
     /// Releases `count` held protections; false, releasing nothing, if the handle holds fewer.
     pub(crate) fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
-        let released = self.holds.release(count, irql);
-        if released {
-            self.service.stats.released(count.get());
+        if self.holds.held() < count.get() as usize {
+            return false;
         }
-        released
+        self.service.stats.releasing(count.get(), || self.holds.release(count, irql))
     }
 
     /// Releases everything held, returning how many protections that was (`IRP_MJ_CLEANUP`).
     pub fn cleanup(&self, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
+        // No request of this handle runs any more (its last handle is closed), so what it holds
+        // cannot change meanwhile.
+        let held = self.held();
+        self.service.stats.released(held);
         let released = u32::try_from(self.holds.release_all(irql)).unwrap_or(u32::MAX);
-        self.service.stats.released(released);
+        debug_assert_eq!(released, held, "a handle's holds changed during its cleanup");
         released
     }
 }

@@ -83,6 +83,7 @@ impl<'s, 'r> Rotator<'s, 'r> {
         let owner = owner.wait_for_release(irql);
         self.service.set_state(ObjectState::Completed);
         let owner = owner.completed(irql);
+        self.check_no_holders();
         let old = self.service.current();
         // SAFETY: run down and completed: no accessor holds protection, and only this rotator
         // changes or frees the object, so `old` is live and unshared.
@@ -113,11 +114,20 @@ impl<'s, 'r> Rotator<'s, 'r> {
         let owner = owner.wait_for_release(irql);
         self.service.set_state(ObjectState::Completed);
         let _completed = owner.completed(irql);
+        self.check_no_holders();
         // SAFETY: run down and completed, so unshared; null is installed in its place.
         let retired = unsafe { self.service.replace_current(core::ptr::null_mut(), generation) };
         // SAFETY: allocated by `try_box`, unreachable now.
         drop(unsafe { alloc::boxed::Box::from_raw(retired) });
         Retired { generation, waited_for_holders }
+    }
+
+    /// At a completion every holder has released, and counted its release first, so the count
+    /// is exactly 0; anything else is a violation of the run-down's contract.
+    fn check_no_holders(&self) {
+        if self.service.stats.holders() != 0 {
+            self.service.stats.violated();
+        }
     }
 
     fn begin_run_down(&self) -> u32 {

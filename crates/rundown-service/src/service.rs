@@ -115,6 +115,13 @@ impl<'r> Service<'r> {
         self.stats.snapshot((self.pool_usage)())
     }
 
+    /// Run-down invariants seen broken (see [`Stats::violated`]): must stay 0. The driver logs it
+    /// at unload; the tests and the stress run check it.
+    #[must_use]
+    pub fn violations(&self) -> u64 {
+        self.stats.violations()
+    }
+
     /// Handles one device control request on behalf of `handle`.
     ///
     /// Checks run in the ABI's order (code, input length, output length, fields, operation), and
@@ -148,11 +155,11 @@ impl<'r> Service<'r> {
                 }
                 Ok(Reply::Holds(HoldsReply { handle_holds: handle.held() }))
             }
-            Ioctl::Read => self.read(irql).map(Reply::Read),
+            Ioctl::Read => self.with_object_for(handle, irql, Self::read_reply).map(Reply::Read),
             Ioctl::Write => {
                 let write = WriteRequest::from_bytes(request.input).map_err(WireError::status)?;
-                self.with_object(irql, |object| WriteReply { version: object.payload().write(write.data()) })
-                    .map(Reply::Write)
+                let write = |object: &Generation| WriteReply { version: object.payload().write(write.data()) };
+                self.with_object_for(handle, irql, write).map(Reply::Write)
             }
             Ioctl::Rotate => self.queue_rotation(handle).map(|()| Reply::RotateQueued),
             Ioctl::Stats => Ok(Reply::Stats(self.stats())),
@@ -181,7 +188,7 @@ impl<'r> Service<'r> {
             self.stats.refused();
             return None;
         }
-        self.stats.acquired(1);
+        self.acquired(1);
         let current = core::ptr::NonNull::new(self.current.load(Acquire));
         if current.is_none() {
             // Retired for good (cannot happen while protection is granted); give it back.
@@ -192,11 +199,10 @@ impl<'r> Service<'r> {
 
     /// A peer driver's `release`; false, releasing nothing, if peers hold no protection.
     pub fn peer_release(&self, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
-        let released = self.peer_holds.release(rundown::count!(1), irql);
-        if released {
-            self.stats.released(1);
+        if self.peer_holds.held() == 0 {
+            return false;
         }
-        released
+        self.stats.releasing(1, || self.peer_holds.release(rundown::count!(1), irql))
     }
 
     fn query(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> QueryReply {
@@ -231,20 +237,32 @@ impl<'r> Service<'r> {
             self.stats.refused();
             return Err(NtStatus::DELETE_PENDING);
         }
-        self.stats.acquired(count.get());
+        self.acquired(count.get());
         Ok(HoldsReply { handle_holds: handle.held() })
     }
 
-    fn read(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Result<ReadReply, NtStatus> {
-        self.with_object(irql, |object| {
-            let snapshot = object.payload().read();
-            ReadReply {
-                generation: object.number(),
-                version: snapshot.version,
-                len: snapshot.len,
-                payload: snapshot.bytes,
-            }
-        })
+    fn read_reply(object: &Generation) -> ReadReply {
+        let snapshot = object.payload().read();
+        ReadReply { generation: object.number(), version: snapshot.version, len: snapshot.len, payload: snapshot.bytes }
+    }
+
+    /// Runs `access` on the current object for `handle`: through one of the handle's own
+    /// protections when it holds any (they stay valid while a rotation runs the object down and
+    /// waits for them), else through a fresh acquisition.
+    fn with_object_for<T>(
+        &self,
+        handle: &HandleState<'_, 'r>,
+        irql: &Irql<impl AtMost<Dispatch>>,
+        access: impl FnOnce(&Generation) -> T,
+    ) -> Result<T, NtStatus> {
+        let Some(loan) = handle.lend() else { return self.with_object(irql, access) };
+        debug_assert!(core::ptr::eq(loan.protection(), self.protection));
+        let current = self.current.load(Acquire);
+        // SAFETY: the loan is a protection the handle holds on this service's reference, so the
+        // rotator cannot free the current object until it is given back; null is checked.
+        let result = unsafe { current.as_ref() }.map(access).ok_or(NtStatus::DELETE_PENDING);
+        drop(loan);
+        result
     }
 
     fn queue_rotation(&self, handle: &HandleState<'_, 'r>) -> Result<(), NtStatus> {
@@ -277,14 +295,23 @@ impl<'r> Service<'r> {
     /// `None` while it runs down.
     fn enter<T>(&self, irql: &Irql<impl AtMost<Dispatch>>, access: impl FnOnce(&Generation) -> T) -> Option<T> {
         let guard = self.protection.acquire(irql)?;
-        self.stats.acquired(1);
+        self.acquired(1);
         let current = self.current.load(Acquire);
         // SAFETY: protection is held (`guard`), and the rotator frees an object only after the
         // run-down wait returned, which waits for this guard; a null `current` is checked.
         let result = unsafe { current.as_ref() }.map(access);
-        drop(guard);
         self.stats.released(1);
+        drop(guard);
         result
+    }
+
+    /// Counts `count` granted protections, and checks that none was granted between a run-down
+    /// wait's return and the reinitialize (the state is `Completed` only then).
+    fn acquired(&self, count: u32) {
+        self.stats.acquired(count);
+        if self.state.load(Acquire) == ObjectState::Completed as u32 {
+            self.stats.violated();
+        }
     }
 
     /// True while an accepted ROTATE's rotation has not finished.

@@ -35,6 +35,7 @@ pub struct Stats {
     /// more for their length.
     holders: AtomicU64,
     max_holders: AtomicU64,
+    violations: AtomicU64,
 }
 
 impl Stats {
@@ -46,8 +47,35 @@ impl Stats {
     }
 
     /// `count` protections were given back.
+    ///
+    /// Count it *before* the real release: a run-down wait that returns has then seen every
+    /// decrement, so [`holders`](Self::holders) is exactly 0 at each completion, which the
+    /// rotator checks.
     pub fn released(&self, count: u32) {
         self.holders.fetch_sub(u64::from(count), Relaxed);
+    }
+
+    /// Runs `release`, which gives back `count` protections when it returns true, counting them
+    /// first (see [`released`](Self::released)).
+    pub fn releasing(&self, count: u32, release: impl FnOnce() -> bool) -> bool {
+        self.released(count);
+        let released = release();
+        if !released {
+            self.holders.fetch_add(u64::from(count), Relaxed);
+        }
+        released
+    }
+
+    /// An invariant of the run-down was seen broken: an acquisition that succeeded after a wait
+    /// returned, or holders left at a completion. Must stay 0.
+    pub fn violated(&self) {
+        self.violations.fetch_add(1, Relaxed);
+    }
+
+    /// Invariant violations seen so far.
+    #[must_use]
+    pub fn violations(&self) -> u64 {
+        self.violations.load(Relaxed)
     }
 
     /// An ACQUIRE, READ or WRITE was refused because the object was running down (QUERY's

@@ -165,6 +165,10 @@ fn rotation_waits_for_a_hold_then_completes() {
                 }
                 assert_eq!(acquire(service, &other, 1), Err(NtStatus::DELETE_PENDING), "refused while running down");
                 assert_eq!(send(service, &other, Ioctl::Read, &[]), Err(NtStatus::DELETE_PENDING));
+                assert!(
+                    matches!(send(service, &holder, Ioctl::Read, &[]), Ok(Reply::Read(_))),
+                    "the holder reads through its own hold while the rotation waits for it"
+                );
                 std::thread::sleep(Duration::from_millis(20));
                 released.store(true, SeqCst);
                 service.cleanup(&holder, &irql());
@@ -258,5 +262,6 @@ fn reads_never_see_a_torn_payload_during_writes_and_rotations() {
         assert!(reads.load(SeqCst) > 0);
         assert_eq!(service.generation(), 201);
         assert_eq!(service.stats().holders, 0);
+        assert_eq!(service.violations(), 0, "an acquisition during a run-down, or holders at a completion");
     });
 }

@@ -93,6 +93,18 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
         true
     }
 
+    /// Lends one kept protection for a scope: the holds count one fewer until the loan drops and
+    /// gives it back, so a concurrent [`release`](Self::release) cannot release the protection
+    /// the borrower relies on. `None` if nothing is kept.
+    ///
+    /// This is how a holder uses the object while its owner runs it down: a fresh acquisition
+    /// would be refused then, but the protection already kept stays valid (the run-down waits
+    /// for it).
+    pub fn lend(&self) -> Option<Loan<'_, 'r, P>> {
+        self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(1)).ok()?;
+        Some(Loan { holds: self })
+    }
+
     /// Releases `count` of the kept protections; false, releasing nothing, if fewer are kept.
     #[must_use = "false means nothing was released"]
     pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
@@ -128,6 +140,40 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
             left -= batch as usize;
         }
         taken
+    }
+}
+
+/// One protection lent out of [`RundownHolds`], given back when dropped.
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::{count, RundownHolds, RundownRef};
+///
+/// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+/// let shared = RundownRef::new();
+/// let holds = RundownHolds::new(&shared);
+/// assert!(holds.acquire_many(count!(1), &irql));
+/// let loan = holds.lend().expect("one is kept");
+/// assert!(!holds.release(count!(1), &irql), "the lent one cannot be released meanwhile");
+/// drop(loan);
+/// assert!(holds.release(count!(1), &irql));
+/// ```
+#[must_use = "dropping the loan gives the protection back at once"]
+pub struct Loan<'h, 'r, P: Protection> {
+    holds: &'h RundownHolds<'r, P>,
+}
+
+impl<'r, P: Protection> Loan<'_, 'r, P> {
+    /// The reference the lent protection is held on.
+    #[must_use]
+    pub fn protection(&self) -> &'r P {
+        self.holds.protection
+    }
+}
+
+impl<P: Protection> Drop for Loan<'_, '_, P> {
+    fn drop(&mut self) {
+        self.holds.held.fetch_add(1, AcqRel);
     }
 }
 

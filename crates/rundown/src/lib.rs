@@ -56,7 +56,7 @@ mod rundown_ref;
 
 pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
 pub use guard::RundownGuard;
-pub use holds::RundownHolds;
+pub use holds::{Loan, RundownHolds};
 pub use owner::{RundownOwner, lifecycle};
 pub use protection::{Protection, SharedReinitialize};
 pub use rundown_ref::RundownRef;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use rundown_abi::peer::PeerStartRequest;
 
 use crate::hex;
 
@@ -20,9 +21,10 @@ const MAX_RAW_OUTPUT: i64 = 1 << 20;
 #[derive(Debug, Parser)]
 #[command(name = "rundownctl", bin_name = "rundownctl", version)]
 pub struct Cli {
-    /// The device's Win32 path.
-    #[arg(long, global = true, value_name = "PATH", default_value = rundown_abi::WIN32_PATH)]
-    pub device: String,
+    /// The device's Win32 path [default: \\.\RundownShared; \\.\RundownPeer for peer-start,
+    /// peer-stop and peer-stats].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub device: Option<String>,
 
     /// The driver's service name (install, start, stop, uninstall).
     #[arg(long, global = true, value_name = "SERVICE", default_value = DEFAULT_SERVICE)]
@@ -35,6 +37,21 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The device the command opens: `--device` if given, else the peer's device for the peer
+    /// commands and the shared device for the others.
+    #[must_use]
+    pub fn device_path(&self) -> &str {
+        match (&self.device, &self.command) {
+            (Some(path), _) => path,
+            (None, Command::PeerStart(_) | Command::PeerStop | Command::PeerStats) => {
+                rundown_abi::peer::PEER_WIN32_PATH
+            }
+            (None, _) => rundown_abi::WIN32_PATH,
+        }
+    }
 }
 
 /// The subcommands.
@@ -92,6 +109,65 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(..=MAX_RAW_OUTPUT))]
         output_len: u32,
     },
+    /// PEER_START: start the peer driver's worker loop
+    PeerStart(PeerStartArgs),
+    /// PEER_STOP: stop the peer's worker loop; prints what it saw
+    PeerStop,
+    /// PEER_STATS: what the peer's worker loop has seen so far
+    PeerStats,
+    /// One stress client (`stress` starts these): acquire, read, check, write, release until time is up
+    StressClient {
+        /// How long to run (decimals allowed).
+        #[arg(long, value_name = "S", value_parser = parse_seconds)]
+        seconds: Duration,
+        /// The client's number (in its result line and its payloads).
+        #[arg(long, value_name = "N")]
+        id: u32,
+    },
+    /// Stress the driver: client processes, a rotator and the peer; exit 0 only without faults, losses or leaks
+    Stress(StressArgs),
+}
+
+/// `peer-start`'s settings.
+#[derive(Debug, Args)]
+pub struct PeerStartArgs {
+    /// How long each iteration of the worker keeps its hold, in microseconds.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PEER_HOLD_US)]
+    pub hold_us: u32,
+    /// How long the worker pauses between iterations, in microseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub pause_us: u32,
+}
+
+impl PeerStartArgs {
+    /// PEER_START's input.
+    #[must_use]
+    pub fn request(&self) -> PeerStartRequest {
+        PeerStartRequest { hold_us: self.hold_us, pause_us: self.pause_us }
+    }
+}
+
+/// The peer's hold per iteration during `stress`, and `peer-start`'s default.
+pub const DEFAULT_PEER_HOLD_US: u32 = 50;
+
+/// Most client processes `stress` starts.
+const MAX_STRESS_CLIENTS: i64 = 64;
+
+/// `stress`'s settings.
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// How long to run (decimals allowed).
+    #[arg(long, value_name = "S", value_parser = parse_seconds)]
+    pub seconds: Duration,
+    /// How many `stress-client` processes to start.
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u32).range(..=MAX_STRESS_CLIENTS))]
+    pub clients: u32,
+    /// How long the rotator sleeps between ROTATEs, in milliseconds.
+    #[arg(long, value_name = "M", default_value_t = 5)]
+    pub rotate_every_ms: u64,
+    /// Do not start the peer driver's worker (run without \\.\RundownPeer).
+    #[arg(long)]
+    pub no_peer: bool,
 }
 
 /// `--timeout` of the service commands.
@@ -171,7 +247,8 @@ mod tests {
     #[test]
     fn defaults() {
         let cli = parse(&["query"]).unwrap();
-        assert_eq!(cli.device, r"\\.\RundownShared");
+        assert_eq!(cli.device, None);
+        assert_eq!(cli.device_path(), r"\\.\RundownShared");
         assert_eq!(cli.name, "RundownShared");
         assert!(!cli.read_only);
         assert!(matches!(cli.command, Command::Query));
@@ -180,7 +257,8 @@ mod tests {
     #[test]
     fn global_options_after_the_subcommand() {
         let cli = parse(&["stats", "--device", r"\\.\Other", "--read-only"]).unwrap();
-        assert_eq!(cli.device, r"\\.\Other");
+        assert_eq!(cli.device.as_deref(), Some(r"\\.\Other"));
+        assert_eq!(cli.device_path(), r"\\.\Other");
         assert!(cli.read_only);
     }
 
@@ -239,6 +317,52 @@ mod tests {
         assert_eq!((input_hex.0, output_len), (vec![], 0));
         assert!(parse(&["raw", "--code", "xyz"]).is_err());
         assert!(parse(&["raw", "--code", "1", "--output-len", "2000000"]).is_err());
+    }
+
+    #[test]
+    fn peer_commands_open_the_peer_unless_told_otherwise() {
+        let cli = parse(&["peer-start"]).unwrap();
+        assert_eq!(cli.device_path(), r"\\.\RundownPeer");
+        let Command::PeerStart(args) = cli.command else { panic!("not peer-start") };
+        assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 0 });
+        let Command::PeerStart(args) = parse(&["peer-start", "--hold-us", "7", "--pause-us", "9"]).unwrap().command
+        else {
+            panic!("not peer-start")
+        };
+        assert_eq!(args.request(), PeerStartRequest { hold_us: 7, pause_us: 9 });
+        assert_eq!(parse(&["peer-stop"]).unwrap().device_path(), r"\\.\RundownPeer");
+        assert_eq!(parse(&["peer-stats"]).unwrap().device_path(), r"\\.\RundownPeer");
+        assert_eq!(parse(&["peer-stats", "--device", r"\\.\X"]).unwrap().device_path(), r"\\.\X");
+        assert_eq!(parse(&["stress", "--seconds", "1"]).unwrap().device_path(), r"\\.\RundownShared");
+    }
+
+    #[test]
+    fn stress_and_its_clients() {
+        let Command::Stress(args) = parse(&["stress", "--seconds", "10"]).unwrap().command else {
+            panic!("not stress")
+        };
+        assert_eq!(args.seconds, Duration::from_secs(10));
+        assert_eq!((args.clients, args.rotate_every_ms, args.no_peer), (3, 5, false));
+        let Command::Stress(args) =
+            parse(&["stress", "--seconds", "0.5", "--clients", "0", "--rotate-every-ms", "20", "--no-peer"])
+                .unwrap()
+                .command
+        else {
+            panic!("not stress")
+        };
+        assert_eq!(
+            (args.seconds, args.clients, args.rotate_every_ms, args.no_peer),
+            (Duration::from_millis(500), 0, 20, true)
+        );
+        assert!(parse(&["stress"]).is_err());
+        assert!(parse(&["stress", "--seconds", "1", "--clients", "65"]).is_err());
+        let Command::StressClient { seconds, id } =
+            parse(&["stress-client", "--seconds", "2", "--id", "4"]).unwrap().command
+        else {
+            panic!("not stress-client")
+        };
+        assert_eq!((seconds, id), (Duration::from_secs(2), 4));
+        assert!(parse(&["stress-client", "--seconds", "2"]).is_err());
     }
 
     #[test]

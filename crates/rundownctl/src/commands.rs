@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::cli::Command;
 use crate::transport::Transport;
-use crate::{format, ops, session, status};
+use crate::{format, ops, session, status, stress};
 
 /// How often `hold` looks for Ctrl-C.
 const HOLD_POLL: Duration = Duration::from_millis(20);
@@ -23,15 +23,18 @@ pub struct Console<'a> {
 }
 
 /// Runs a device subcommand on `device`. Returns `false` for the service subcommands, which
-/// are not device subcommands.
+/// are not device subcommands, and for `stress`, which opens devices of its own.
 ///
 /// # Errors
 ///
-/// The request failed (`<what> failed: <status>`) or output could not be written.
+/// The request failed (`<what> failed: <status>`), output could not be written, or a
+/// `stress-client` found something wrong (after its result line).
 pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<'_>) -> Result<bool> {
     let out = &mut *console.out;
     match command {
-        Command::Install { .. } | Command::Start(_) | Command::Stop(_) | Command::Uninstall(_) => return Ok(false),
+        Command::Install { .. } | Command::Start(_) | Command::Stop(_) | Command::Uninstall(_) | Command::Stress(_) => {
+            return Ok(false);
+        }
         Command::Query => write!(out, "{}", format::query(&ops::query(device).context("query failed")?))?,
         Command::Read => write!(out, "{}", format::read(&ops::read(device).context("read failed")?))?,
         Command::Write(args) => {
@@ -64,6 +67,28 @@ pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<
             write!(out, "{}", format::raw(*code, &input_hex.0, &done))?;
             if !done.status.is_success() {
                 bail!("raw request failed: {}", status::describe(done.status));
+            }
+        }
+        Command::PeerStart(args) => {
+            ops::peer_start(device, args.request()).context("peer-start failed")?;
+            writeln!(
+                out,
+                "rundownctl: the peer's worker runs: each iteration holds {} us, then pauses {} us",
+                args.hold_us, args.pause_us
+            )?;
+        }
+        Command::PeerStop => {
+            write!(out, "{}", format::peer_stats(&ops::peer_stop(device).context("peer-stop failed")?))?;
+        }
+        Command::PeerStats => {
+            write!(out, "{}", format::peer_stats(&ops::peer_stats(device).context("peer-stats failed")?))?;
+        }
+        Command::StressClient { seconds, id } => {
+            let client = stress::client::run(device, *id, *seconds);
+            writeln!(out, "{}", client.line())?;
+            if !client.counts.passed() {
+                out.flush()?;
+                bail!("client {id} failed: {}", client.tally);
             }
         }
     }
@@ -106,11 +131,14 @@ fn hold(device: &mut dyn Transport, count: u32, duration: Duration, console: &mu
 mod tests {
     use clap::Parser as _;
 
+    use rundown_abi::{Ioctl, NtStatus};
+
     use super::*;
     use crate::cli::Cli;
-    use crate::fake::FakeDriver;
+    use crate::fake::{FakeDriver, FakePeer};
+    use crate::transport::Transport;
 
-    fn run_on(dev: &mut FakeDriver, args: &[&str], stdin: &str) -> (Result<bool>, String) {
+    fn run_on(dev: &mut dyn Transport, args: &[&str], stdin: &str) -> (Result<bool>, String) {
         let cli = Cli::try_parse_from(std::iter::once("rundownctl").chain(args.iter().copied())).unwrap();
         let mut out = Vec::new();
         let mut input = stdin.as_bytes();
@@ -193,6 +221,42 @@ mod tests {
         let (result, out) = run_on(&mut FakeDriver::new(), &["raw", "--code", "83526018", "--output-len", "56"], "");
         assert!(result.unwrap());
         assert!(out.lines().any(|l| l.starts_with("information ") && l.ends_with(" 56")), "{out}");
+    }
+
+    #[test]
+    fn peer_commands() {
+        let mut peer = FakePeer::new();
+        let (result, out) = run_on(&mut peer, &["peer-start", "--hold-us", "10"], "");
+        assert!(result.unwrap());
+        assert_eq!(out, "rundownctl: the peer's worker runs: each iteration holds 10 us, then pauses 0 us\n");
+        let (result, _) = run_on(&mut peer, &["peer-start"], "");
+        assert_eq!(format!("{:#}", result.unwrap_err()), "peer-start failed: STATUS_INVALID_DEVICE_STATE (0xC0000184)");
+        peer.stats.operations = 42;
+        let (_, out) = run_on(&mut peer, &["peer-stats"], "");
+        assert!(out.starts_with("operations        42\n") && out.ends_with("running           yes\n"), "{out}");
+        let (_, out) = run_on(&mut peer, &["peer-stop"], "");
+        assert!(out.ends_with("running           no\n"), "{out}");
+        let (result, _) = run_on(&mut peer, &["peer-stop"], "");
+        assert_eq!(format!("{:#}", result.unwrap_err()), "peer-stop failed: STATUS_INVALID_DEVICE_STATE (0xC0000184)");
+    }
+
+    #[test]
+    fn stress_client_prints_one_line() {
+        let mut dev = FakeDriver::new();
+        let (result, out) = run_on(&mut dev, &["stress-client", "--seconds", "0.02", "--id", "3"], "");
+        assert!(result.unwrap());
+        assert_eq!(out.lines().count(), 1);
+        assert!(out.starts_with("client 3: ops=") && out.ends_with(" refused=0 torn=0 lost=0 faults=0\n"), "{out}");
+        dev.fail(Ioctl::Read.code(), NtStatus::DELETE_PENDING);
+        let (result, out) = run_on(&mut dev, &["stress-client", "--seconds", "0.02", "--id", "3"], "");
+        assert_eq!(
+            format!("{:#}", result.unwrap_err()),
+            "client 3 failed: read: STATUS_DELETE_PENDING (0xC0000056) x1 (first at iteration 0)"
+        );
+        assert!(out.ends_with(" refused=0 torn=0 lost=0 faults=1\n"), "{out}");
+        let (result, out) = run_on(&mut dev, &["stress", "--seconds", "1"], "");
+        assert!(!result.unwrap());
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! A one-handle stand-in for the driver, for the host's unit tests: it follows the ABI's
-//! checking order and request table closely enough to exercise the tool, nothing more.
+//! checking order and request table closely enough to exercise the tool, nothing more. And
+//! [`FakePeer`], the same for the peer driver's device.
 
 use std::io;
 
@@ -7,6 +8,8 @@ use rundown_abi::{
     AcquireRequest, HoldsReply, Ioctl, MAX_PAYLOAD, NtStatus, QueryReply, ReadReply, ReleaseRequest, RotateReply,
     StatsReply, WireError, WriteReply, WriteRequest,
 };
+
+use rundown_abi::peer::{PeerIoctl, PeerStartRequest, PeerStats};
 
 use crate::transport::{Completion, Transport};
 
@@ -22,6 +25,11 @@ pub struct FakeDriver {
     pub calls: Vec<(u32, Vec<u8>, usize)>,
     /// If set, the next request gets this answer instead.
     pub next: Option<Completion>,
+    /// Failures to answer: the first entry whose code is a request's code is removed, and the
+    /// request is answered with its status instead of being served.
+    pub failures: Vec<(u32, NtStatus)>,
+    /// Pool bytes and blocks each ROTATE adds to STATS' figures (a leak to find).
+    pub leak_per_rotation: (u64, u64),
 }
 
 impl FakeDriver {
@@ -37,7 +45,39 @@ impl FakeDriver {
             pool_bytes: 0,
             pool_blocks: 0,
         };
-        Self { generation: 1, version: 0, payload: Vec::new(), holds: 0, stats, calls: Vec::new(), next: None }
+        Self {
+            generation: 1,
+            version: 0,
+            payload: Vec::new(),
+            holds: 0,
+            stats,
+            calls: Vec::new(),
+            next: None,
+            failures: Vec::new(),
+            leak_per_rotation: (0, 0),
+        }
+    }
+
+    /// Answers the next request with `code` with `status` instead of serving it.
+    pub fn fail(&mut self, code: u32, status: NtStatus) {
+        self.failures.push((code, status));
+    }
+
+    /// Sets the generation number, as if rotations had happened (or, going back, as no driver
+    /// should).
+    pub fn set_generation(&mut self, generation: u64) {
+        self.generation = generation;
+    }
+
+    /// Sets the pool figures STATS reports.
+    pub fn set_pool(&mut self, bytes: u64, blocks: u64) {
+        self.stats.pool_bytes = bytes;
+        self.stats.pool_blocks = blocks;
+    }
+
+    /// The payload as it is now.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
     }
 
     fn serve(&mut self, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, NtStatus> {
@@ -71,6 +111,8 @@ impl FakeDriver {
                 }
                 self.generation += 1;
                 self.stats.rotations += 1;
+                self.stats.pool_bytes += self.leak_per_rotation.0;
+                self.stats.pool_blocks += self.leak_per_rotation.1;
                 RotateReply {
                     old_generation: self.generation - 1,
                     new_generation: self.generation,
@@ -109,13 +151,78 @@ impl Transport for FakeDriver {
         if let Some(next) = self.next.take() {
             return Ok(next);
         }
-        let mut output = vec![0; output_len];
-        Ok(match self.serve(code, input, output_len) {
-            Ok(reply) => {
-                output[..reply.len()].copy_from_slice(&reply);
-                Completion { status: NtStatus::SUCCESS, information: reply.len(), output }
+        if let Some(at) = self.failures.iter().position(|(failing, _)| *failing == code) {
+            let (_, status) = self.failures.remove(at);
+            return Ok(Completion { status, information: 0, output: vec![0; output_len] });
+        }
+        Ok(complete(self.serve(code, input, output_len), output_len))
+    }
+}
+
+/// The completion of a served request: its reply in an `output_len` buffer, or its status.
+fn complete(served: Result<Vec<u8>, NtStatus>, output_len: usize) -> Completion {
+    let mut output = vec![0; output_len];
+    match served {
+        Ok(reply) => {
+            output[..reply.len()].copy_from_slice(&reply);
+            Completion { status: NtStatus::SUCCESS, information: reply.len(), output }
+        }
+        Err(status) => Completion { status, information: 0, output },
+    }
+}
+
+/// The peer driver's device: PEER_START, PEER_STOP and PEER_STATS on counts the test sets.
+#[derive(Debug, Default)]
+pub struct FakePeer {
+    /// What PEER_STATS and PEER_STOP report (`running` is kept by the fake). Like the driver's,
+    /// the counts are never reset.
+    pub stats: PeerStats,
+    /// What the worker adds to `stats` between PEER_START and PEER_STOP.
+    pub work: PeerStats,
+    /// The last PEER_START's settings.
+    pub started_with: Option<PeerStartRequest>,
+    /// Every request sent: code, input, output length.
+    pub calls: Vec<(u32, Vec<u8>, usize)>,
+}
+
+impl FakePeer {
+    /// Stopped, all counts 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn serve(&mut self, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, NtStatus> {
+        let ioctl = PeerIoctl::decode(code).ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
+        ioctl.check_lengths(input.len(), output_len).map_err(NtStatus::from)?;
+        match ioctl {
+            PeerIoctl::Start => {
+                if self.stats.running != 0 {
+                    return Err(NtStatus::INVALID_DEVICE_STATE);
+                }
+                self.started_with = Some(PeerStartRequest::from_bytes(input).map_err(NtStatus::from)?);
+                self.stats.running = 1;
+                Ok(Vec::new())
             }
-            Err(status) => Completion { status, information: 0, output },
-        })
+            PeerIoctl::Stop => {
+                if self.stats.running == 0 {
+                    return Err(NtStatus::INVALID_DEVICE_STATE);
+                }
+                self.stats.running = 0;
+                self.stats.operations += self.work.operations;
+                self.stats.refused += self.work.refused;
+                self.stats.inconsistencies += self.work.inconsistencies;
+                self.stats.generations_seen += self.work.generations_seen;
+                self.stats.last_generation = self.stats.last_generation.max(self.work.last_generation);
+                Ok(self.stats.to_bytes().to_vec())
+            }
+            PeerIoctl::Stats => Ok(self.stats.to_bytes().to_vec()),
+        }
+    }
+}
+
+impl Transport for FakePeer {
+    fn control(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Completion> {
+        self.calls.push((code, input.to_vec(), output_len));
+        Ok(complete(self.serve(code, input, output_len), output_len))
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use rundown_abi::peer::PeerStats;
 use rundown_abi::{Ioctl, ObjectState, QueryReply, ReadReply, RotateReply, StatsReply};
 
 use crate::hex;
@@ -93,6 +94,24 @@ pub fn stats(reply: &StatsReply) -> String {
         .row("holders", reply.holders)
         .row("pool bytes", reply.pool_bytes)
         .row("pool blocks", reply.pool_blocks)
+        .render()
+}
+
+/// The peer's counts (PEER_STOP, PEER_STATS).
+#[must_use]
+pub fn peer_stats(stats: &PeerStats) -> String {
+    let running = match stats.running {
+        0 => "no".to_owned(),
+        1 => "yes".to_owned(),
+        other => format!("unknown ({other})"),
+    };
+    Table::new()
+        .row("operations", stats.operations)
+        .row("refused", stats.refused)
+        .row("inconsistencies", stats.inconsistencies)
+        .row("generations seen", stats.generations_seen)
+        .row("last generation", stats.last_generation)
+        .row("running", running)
         .render()
 }
 
@@ -196,6 +215,25 @@ mod tests {
             "acquisitions  10\nrefusals      1\nwaits         2\nrotations     2\nmax holders   3\n\
              holders       0\npool bytes    312\npool blocks   1\n"
         );
+    }
+
+    #[test]
+    fn peer_stats_table() {
+        let stats = PeerStats {
+            operations: 1000,
+            refused: 4,
+            inconsistencies: 0,
+            generations_seen: 12,
+            last_generation: 13,
+            running: 1,
+        };
+        assert_eq!(
+            peer_stats(&stats),
+            "operations        1000\nrefused           4\ninconsistencies   0\ngenerations seen  12\n\
+             last generation   13\nrunning           yes\n"
+        );
+        assert!(peer_stats(&PeerStats::default()).ends_with("running           no\n"));
+        assert!(peer_stats(&PeerStats { running: 7, ..stats }).ends_with("running           unknown (7)\n"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `rundownctl`: install, start, drive and stop the rundown driver from user mode.
 //!
 //! The portable parts (command line, session protocol, output, hex, the typed requests over a
-//! [`transport::Transport`]) build and are tested on any host. The Windows parts (the device
+//! [`transport::Transport`], the stress run) build and are tested on any host. The Windows parts (the device
 //! handle and `NtDeviceIoControlFile`, the service control manager, Ctrl-C) are
 //! `#[cfg(windows)]`; the binary needs them, so on other hosts it only says so.
 
@@ -13,6 +13,7 @@ pub mod ops;
 pub mod service;
 pub mod session;
 pub mod status;
+pub mod stress;
 pub mod table;
 pub mod transport;
 pub mod win32_error;

@@ -3,6 +3,7 @@
 
 use std::io;
 
+use rundown_abi::peer::{PeerIoctl, PeerStartRequest, PeerStats};
 use rundown_abi::{
     AcquireRequest, HoldsReply, Ioctl, NtStatus, QueryReply, ReadReply, ReleaseRequest, RotateReply, StatsReply,
     WireError, WriteReply, WriteRequest,
@@ -52,7 +53,13 @@ impl OpError {
 /// Sends `ioctl` with `input` and an output buffer of the reply's exact size; on success the
 /// bytes the driver returned.
 fn call(device: &mut dyn Transport, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, OpError> {
-    let done = device.control(ioctl.code(), input, ioctl.output_size())?;
+    call_code(device, ioctl.code(), input, ioctl.output_size())
+}
+
+/// Sends `code` with `input` and an output buffer of `output_len` bytes; on success the bytes
+/// the driver returned.
+fn call_code(device: &mut dyn Transport, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, OpError> {
+    let done = device.control(code, input, output_len)?;
     if !done.status.is_success() {
         return Err(OpError::Status { status: done.status, information: done.information });
     }
@@ -135,10 +142,37 @@ pub fn stats(device: &mut dyn Transport) -> Result<StatsReply, OpError> {
     decode(&call(device, Ioctl::Stats, &[])?, StatsReply::from_bytes)
 }
 
+/// PEER_START (on the peer's device): start its worker loop.
+///
+/// # Errors
+///
+/// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it already runs.
+pub fn peer_start(device: &mut dyn Transport, request: PeerStartRequest) -> Result<(), OpError> {
+    call_code(device, PeerIoctl::Start.code(), &request.to_bytes(), 0).map(drop)
+}
+
+/// PEER_STOP (on the peer's device): stop the worker loop; what it saw.
+///
+/// # Errors
+///
+/// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it does not run.
+pub fn peer_stop(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
+    decode(&call_code(device, PeerIoctl::Stop.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)
+}
+
+/// PEER_STATS (on the peer's device): what the worker loop saw so far.
+///
+/// # Errors
+///
+/// See [`OpError`].
+pub fn peer_stats(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
+    decode(&call_code(device, PeerIoctl::Stats.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::FakeDriver;
+    use crate::fake::{FakeDriver, FakePeer};
     use crate::transport::Completion;
 
     #[test]
@@ -152,6 +186,24 @@ mod tests {
         let r = rotate(&mut dev).unwrap();
         assert_eq!((r.old_generation, r.new_generation), (1, 2));
         assert_eq!(stats(&mut dev).unwrap().rotations, 1);
+    }
+
+    #[test]
+    fn peer_requests() {
+        let mut peer = FakePeer::new();
+        peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 1 }).unwrap();
+        assert_eq!(peer.calls[0], (0x8352_A400, vec![50, 0, 0, 0, 1, 0, 0, 0], 0));
+        let err = peer_start(&mut peer, PeerStartRequest::default()).unwrap_err();
+        assert_eq!(err.status(), Some(NtStatus::INVALID_DEVICE_STATE));
+        peer.stats.operations = 9;
+        assert_eq!(peer_stats(&mut peer).unwrap().running, 1);
+        let stopped = peer_stop(&mut peer).unwrap();
+        assert_eq!((stopped.operations, stopped.running), (9, 0));
+        assert_eq!(peer.calls[3], (0x8352_A404, vec![], 48));
+        assert_eq!(peer_stop(&mut peer).unwrap_err().status(), Some(NtStatus::INVALID_DEVICE_STATE));
+        // The shared device does not know the peer's codes.
+        let err = peer_stats(&mut FakeDriver::new()).unwrap_err();
+        assert_eq!(err.status(), Some(NtStatus::INVALID_DEVICE_REQUEST));
     }
 
     #[test]

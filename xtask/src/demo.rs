@@ -22,6 +22,7 @@ pub fn run() -> Result<()> {
     step(4, &format!("wine sc create {SERVICE} type= kernel ...; wine sc start {SERVICE}"));
     let artifacts = Artifacts {
         portable_sys: build::image_path(build::Flavour::Portable),
+        peer_sys: build::Driver::Peer.image_path(build::Flavour::Portable),
         tool: build::tool_path(),
         hosts: crate::cmd::target_dir().join("wine"),
     };

@@ -39,7 +39,7 @@ use anyhow::{Result, ensure};
 pub use host::WineHost;
 use process::Job;
 pub use process::RunOutput;
-pub use rig::{Answer, Artifacts, Loader, Rig, SERVICE, STEP, Session};
+pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session};
 pub use session::Background;
 
 /// `wine --version`.

@@ -14,6 +14,8 @@ use crate::{Background, RunOutput, WineHost};
 pub struct Artifacts {
     /// `rundown_driver_portable.sys`.
     pub portable_sys: PathBuf,
+    /// `rundown_peer_portable.sys`, the sample peer.
+    pub peer_sys: PathBuf,
     /// `rundownctl.exe`.
     pub tool: PathBuf,
     /// Where Wine hosts are made (`<parent>/<label>/`).
@@ -28,12 +30,24 @@ impl Artifacts {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
         let sys = std::env::var_os("RUNDOWN_SYS_DIR").map_or_else(|| target.join("sys"), PathBuf::from);
         let hosts = sys.parent().map_or_else(|| target.join("wine"), |parent| parent.join("wine"));
-        Self { portable_sys: sys.join("rundown_driver_portable.sys"), tool: sys.join("rundownctl.exe"), hosts }
+        Self {
+            portable_sys: sys.join("rundown_driver_portable.sys"),
+            peer_sys: sys.join("rundown_peer_portable.sys"),
+            tool: sys.join("rundownctl.exe"),
+            hosts,
+        }
     }
 }
 
 /// The service name, as in docs/windows.md.
 pub const SERVICE: &str = "RundownShared";
+
+/// The sample peer's service name.
+pub const PEER_SERVICE: &str = "RundownPeer";
+
+/// The load-order group both services share: in Wine, only drivers of one group run in one
+/// winedevice.exe and can call each other.
+pub const GROUP: &str = "RundownGroup";
 
 /// Deadline of one rundownctl command or session request: ample on 2 cores, short of a hang.
 pub const STEP: Duration = Duration::from_secs(30);
@@ -65,12 +79,12 @@ impl Rig {
         match loader {
             Loader::Sc => {
                 let bin_path = format!("binPath= {sys}");
-                let mut args = vec!["create", SERVICE, "type=", "kernel", "start=", "demand"];
+                let mut args = vec!["create", SERVICE, "type=", "kernel", "start=", "demand", "group=", GROUP];
                 args.extend(bin_path.split(' '));
                 rig.host.sc(&args, STEP)?.ensure_success()?;
             }
             Loader::Rundownctl => {
-                rig.ctl(&["install", "--sys", &sys])?.ensure_success()?;
+                rig.ctl(&["install", "--sys", &sys, "--group", GROUP])?.ensure_success()?;
             }
         }
         rig.start(loader)?;
@@ -110,9 +124,25 @@ impl Rig {
         Ok(Session::new(self.spawn(&["session"])?))
     }
 
+    /// Installs and starts the sample peer (same group), which gets the owner's interface in its
+    /// DriverEntry.
+    pub fn load_peer(&self, artifacts: &Artifacts) -> Result<()> {
+        let sys = self.host.install_driver_file(&artifacts.peer_sys)?;
+        self.ctl(&["--name", PEER_SERVICE, "install", "--sys", &sys, "--group", GROUP])?.ensure_success()?;
+        let started = self.ctl(&["--name", PEER_SERVICE, "start"])?;
+        self.host.ensure_no_crash()?;
+        started.ensure_success()?;
+        self.host.wait_for_log("rundown-peer: loaded", STEP)?;
+        Ok(())
+    }
+
     /// Stops the driver if it runs (DriverUnload) and deletes the service; then requires that
     /// the unload's last report says 0 bytes in 0 blocks of pool and that nothing crashed.
     pub fn unload_and_check_pool(&self) -> Result<()> {
+        // A peer, if any, first: the owner's unload waits for its interface reference, and in
+        // Wine both share one winedevice.exe whose service control thread would be blocked.
+        let peer = self.ctl(&["--name", PEER_SERVICE, "uninstall"])?;
+        ensure!(peer.success() || peer.stderr.contains("1060"), "the peer did not uninstall: {}", peer.stderr);
         self.ctl(&["uninstall"])?.ensure_success()?;
         self.host.ensure_no_crash()?;
         let log = self.host.driver_log()?;
@@ -122,6 +152,11 @@ impl Rig {
             .find(|line| line.starts_with("rundown: unloaded:"))
             .context("DriverUnload wrote no report")?;
         ensure!(report.ends_with("pool in use 0 bytes in 0 blocks"), "the unload leaked: `{report}`");
+        ensure!(
+            log.iter().any(|line| line == "rundown: run-down invariant violations seen: 0"),
+            "the driver saw run-down invariants broken (or did not say):\n{}",
+            log.join("\n")
+        );
         Ok(())
     }
 

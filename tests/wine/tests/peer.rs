@@ -1,0 +1,155 @@
+//! The sample peer driver in Wine: it gets the owner's interface from kernel mode, reads
+//! consistently while the owner rotates, makes rotations wait for its holds, and dereferences
+//! when stopped, after which the owner rotates and unloads as usual.
+//!
+//! Both drivers share a load-order group, so they run in one winedevice.exe. There the owner
+//! cannot be stopped while the peer is loaded: its DriverUnload waits for the peer's interface
+//! reference, and the peer's own stop would need the same (blocked) service control thread.
+//! That wait is shown on the host (`crates/rundown-service/tests/peers.rs`); on Windows it is
+//! what happens.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use rundown_abi::peer::{PEER_WIN32_PATH, PeerIoctl, PeerStartRequest, PeerStats};
+use rundown_wine_tests::{Artifacts, Loader, PEER_SERVICE, Rig, STEP, Session};
+
+/// Loads the owner and the peer in a host named after the test, runs `case`, then unloads both
+/// (the peer first) and checks the owner's pool and invariants.
+fn with_peer(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
+    let outcome = (|| -> Result<()> {
+        let artifacts = Artifacts::from_build();
+        let rig = Rig::load(&artifacts, label, Loader::Rundownctl)?;
+        let result = rig.load_peer(&artifacts).and_then(|()| case(&rig)).and_then(|()| rig.host().ensure_no_crash());
+        let unloaded = rig.unload_and_check_pool();
+        let shut_down = rig.host_shutdown();
+        result.and(unloaded).and(shut_down)
+    })();
+    if let Err(error) = outcome {
+        panic!("{label}: {error:#}");
+    }
+}
+
+/// A session on the peer's device: `raw` requests with its own codes.
+fn peer_session(rig: &Rig) -> Result<Session> {
+    Ok(Session::new(rig.spawn(&["--device", PEER_WIN32_PATH, "session"])?))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        use std::fmt::Write as _;
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
+fn unhex(text: &str) -> Result<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(text.get(at..at + 2).context("odd hex")?, 16).context("bad hex"))
+        .collect()
+}
+
+fn peer_start(peer: &mut Session, settings: PeerStartRequest) -> Result<()> {
+    let line = format!("raw {:#x} {} 0", PeerIoctl::Start.code(), hex(&settings.to_bytes()));
+    let answer = peer.send(&line)?;
+    ensure!(answer.ok, "PEER_START answered `{}`", answer.line);
+    Ok(())
+}
+
+fn peer_stop(peer: &mut Session) -> Result<PeerStats> {
+    let answer = peer.send(&format!("raw {:#x} - {}", PeerIoctl::Stop.code(), PeerStats::SIZE))?;
+    ensure!(answer.ok, "PEER_STOP answered `{}`", answer.line);
+    Ok(PeerStats::from_bytes(&unhex(answer.get("output"))?)?)
+}
+
+fn ok(session: &mut Session, line: &str) -> Result<rundown_wine_tests::Answer> {
+    let answer = session.send(line)?;
+    ensure!(answer.ok, "`{line}` answered `{}`", answer.line);
+    Ok(answer)
+}
+
+#[test]
+fn the_peer_reads_consistently_while_the_owner_rotates() {
+    with_peer("peer_consistent", |rig| {
+        let mut owner = rig.session()?;
+        let mut peer = peer_session(rig)?;
+        ok(&mut owner, "write aaaaaaaa")?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 0 })?;
+        for round in 0..20u8 {
+            let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
+            ok(&mut owner, &format!("write {payload}"))?;
+            ok(&mut owner, "rotate")?;
+        }
+        let stats = peer_stop(&mut peer)?;
+        ensure!(stats.operations > 0, "the peer did nothing: {stats:?}");
+        ensure!(stats.inconsistencies == 0, "the peer saw inconsistent reads: {stats:?}");
+        ensure!(stats.generations_seen >= 2, "the peer never saw a rotation: {stats:?}");
+        ensure!(stats.last_generation == 21, "the peer's last generation: {stats:?}");
+        owner.close()?;
+        peer.close()
+    });
+}
+
+#[test]
+fn a_rotation_waits_for_the_peers_hold() {
+    with_peer("peer_hold", |rig| {
+        let mut peer = peer_session(rig)?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 300_000, pause_us: 0 })?;
+        std::thread::sleep(Duration::from_millis(100));
+        let mut owner = rig.session()?;
+        let started = Instant::now();
+        let rotated = ok(&mut owner, "rotate")?;
+        ensure!(rotated.num("waited_for_holders")? >= 1, "the rotation did not wait for the peer: `{}`", rotated.line);
+        ensure!(started.elapsed() >= Duration::from_millis(50), "the rotation did not wait: {:?}", started.elapsed());
+        let stats = peer_stop(&mut peer)?;
+        ensure!(stats.inconsistencies == 0, "{stats:?}");
+        owner.close()?;
+        peer.close()
+    });
+}
+
+/// The peer's service stopped while its loop holds protection: its unload ends the loop, which
+/// releases; it drops its interface reference; the owner rotates without waiting and unloads.
+#[test]
+fn a_peer_stopped_while_holding_lets_the_owner_rotate_and_unload() {
+    with_peer("peer_stopped", |rig| {
+        let mut peer = peer_session(rig)?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 200_000, pause_us: 0 })?;
+        std::thread::sleep(Duration::from_millis(100));
+        peer.kill();
+        rig.ctl(&["--name", PEER_SERVICE, "stop"])?.ensure_success()?;
+        rig.host().wait_for_log("rundown-peer: unloading", STEP)?;
+        let mut owner = rig.session()?;
+        let query = ok(&mut owner, "query")?;
+        ensure!(query.num("holders")? == 0, "the stopped peer still holds: `{}`", query.line);
+        let rotated = ok(&mut owner, "rotate")?;
+        ensure!(rotated.num("waited_for_holders")? == 0, "`{}`", rotated.line);
+        owner.close()
+    });
+}
+
+/// A rotation while 100 holds are outstanding waits for all of them.
+#[test]
+fn a_rotation_with_100_holds_outstanding() {
+    with_peer("hundred_holds", |rig| {
+        let mut holders: Vec<Session> = Vec::new();
+        for _ in 0..4 {
+            let mut session = rig.session()?;
+            ok(&mut session, "acquire 25")?;
+            holders.push(session);
+        }
+        let mut rotator = rig.session()?;
+        rotator.send_only("rotate")?;
+        ensure!(rotator.answer_within(Duration::from_millis(500))?.is_none(), "ROTATE returned while 100 were held");
+        for session in &mut holders {
+            ok(session, "release 25")?;
+        }
+        let rotated = rotator.answer_within(STEP)?.context("ROTATE did not complete")?;
+        ensure!(rotated.ok && rotated.num("waited_for_holders")? == 100, "`{}`", rotated.line);
+        for session in holders {
+            session.close()?;
+        }
+        rotator.close()
+    });
+}

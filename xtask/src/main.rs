@@ -7,6 +7,7 @@ mod bench;
 mod build;
 mod cmd;
 mod demo;
+mod stress;
 mod test;
 
 use std::process::ExitCode;
@@ -62,6 +63,20 @@ enum Command {
     /// another rotates, and the statistics; stops the driver (DriverUnload), deletes it, ends the
     /// wineserver and prints a summary with the driver's DbgPrint log. Every step has a deadline.
     Demo,
+    /// The owner and the peer in Wine under load: client processes, the peer's loop, a rotator
+    ///
+    /// Loads both portable drivers in a fresh Wine host and runs `rundownctl stress`: several
+    /// user-mode processes acquire, read (checking each payload is whole and generations only
+    /// grow), write and release; the peer's worker loop does the same through the interface; a
+    /// rotator rotates every 5 ms. Afterwards holders must be 0, pool back to its base, and the
+    /// driver's unload must report no run-down invariant broken (no acquisition between a wait's
+    /// return and the reinitialize, no holder left at a completion) and 0 pool. The last line is
+    /// `stress: <ops> ops, <rotations> rotations, <faults> faults, <lost> lost, <leaked> leaked`.
+    Stress {
+        /// How long the workload runs.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
 }
 
 /// Prints a task's error; true if it succeeded.
@@ -80,6 +95,13 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Build => report("build", build::run()),
         Command::Demo => report("demo", demo::run()),
+        Command::Stress { seconds } => stress::run(seconds).map_or_else(
+            |error| {
+                eprintln!("xtask: stress: {error:#}");
+                false
+            },
+            |summary| summary.clean(),
+        ),
         Command::Bench { report_only } => bench::run(report_only).unwrap_or_else(|error| {
             eprintln!("xtask: bench: {error:#}");
             false

@@ -55,6 +55,8 @@ enum Step {
     Driver,
     /// tests/wine: the portable driver in Wine, driven through rundownctl: each IOCTL, malformed requests, access checks, cleanup on process exit, rotation while held, unload while held
     Wine,
+    /// cargo xtask stress --seconds 8: the short stress run (both drivers in Wine under load)
+    Stress,
     /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
 }
@@ -74,6 +76,7 @@ impl Step {
             Self::Standins => "standins",
             Self::Driver => "driver",
             Self::Wine => "wine",
+            Self::Stress => "stress",
             Self::Doc => "doc",
         }
     }
@@ -141,6 +144,9 @@ impl Step {
             Self::Standins => return standins::run(),
             Self::Driver => return driver::run(),
             Self::Wine => return wine::run(),
+            Self::Stress => {
+                return Ok(if crate::stress::run(8)?.clean() { Outcome::Passed } else { Outcome::Failed });
+            }
             Self::Doc => Cargo::new(&[
                 "doc",
                 "-p",

@@ -93,11 +93,19 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
     // SAFETY: the I/O manager's IRP, completed or pended below.
     let mut irp = unsafe { Irp::from_raw(irp) };
     let Some(state) = DriverState::get() else { return irp.complete(NtStatus::DELETE_PENDING.raw(), 0) };
-    // SAFETY: this request's file object.
-    let Some(handle) = (unsafe { handle_of(irp.file_object()) }) else {
-        return irp.complete(NtStatus::INVALID_DEVICE_REQUEST.raw(), 0);
-    };
     let (code, input_len, output_len) = irp.device_io_control();
+    // A kernel peer may send GET_INTERFACE without a file object (IoGetDeviceObjectPointer, then
+    // IoBuildDeviceIoControlRequest): it needs no per-handle state, so a blank one serves.
+    let blank;
+    // SAFETY: this request's file object.
+    let handle = match unsafe { handle_of(irp.file_object()) } {
+        Some(handle) => handle,
+        None if code == rundown_abi::IOCTL_RUNDOWN_GET_INTERFACE => {
+            blank = state.service.open_handle();
+            &blank
+        }
+        None => return irp.complete(NtStatus::INVALID_DEVICE_REQUEST.raw(), 0),
+    };
     // Every code of the device is METHOD_BUFFERED; any other has no system buffer on Windows,
     // so the code is judged before the buffer is looked at.
     if let Err(bad) = rundown_abi::Ioctl::decode(code) {

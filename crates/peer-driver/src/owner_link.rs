@@ -1,5 +1,5 @@
-//! The peer's link to the owner: a kernel handle to `\Device\RundownShared` and the interface
-//! table GET_INTERFACE returned, with the reference it carries.
+//! The peer's link to the owner: the interface table GET_INTERFACE returned, with the reference
+//! it carries.
 
 use core::ffi::c_void;
 use core::mem::MaybeUninit;
@@ -16,13 +16,15 @@ use wdk_sys::{
     IO_STATUS_BLOCK, NT_SUCCESS, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJECT_ATTRIBUTES, SYNCHRONIZE,
 };
 
-/// An open handle to the owner's device and the interface it returned.
+/// The interface the owner returned, with the reference it carries.
+///
+/// The handle used to ask for it is closed at once: the reference, not the handle, keeps the
+/// table valid, and no handle of the peer's is left open for the owner's unload to meet.
 ///
 /// # Invariants
 /// Every function pointer of `table` is non-null, and the table carries one interface reference,
 /// which [`OwnerLink::close`] drops.
 pub(crate) struct OwnerLink {
-    handle: HANDLE,
     table: RundownInterface,
 }
 
@@ -71,12 +73,13 @@ impl OwnerLink {
             wdk::println!("rundown-peer: cannot open \\Device\\RundownShared: {status:?}");
             return Err(status);
         }
-        match Self::get_interface(handle) {
-            Ok(table) => Ok(Self { handle, table }),
+        let table = Self::get_interface(handle);
+        // SAFETY: opened above, closed once.
+        let _ = unsafe { ZwClose(handle) };
+        match table {
+            Ok(table) => Ok(Self { table }),
             Err(status) => {
                 wdk::println!("rundown-peer: GET_INTERFACE failed: {status:?}");
-                // SAFETY: opened above, closed once.
-                let _ = unsafe { ZwClose(handle) };
                 Err(status)
             }
         }
@@ -152,12 +155,10 @@ impl OwnerLink {
         unsafe { release(self.context(), hold) };
     }
 
-    /// Drops the interface reference and closes the handle; nothing may call the table after.
+    /// Drops the interface reference; nothing may call the table after.
     pub(crate) fn close(self) {
         let dereference = self.table.header.interface_dereference.expect("checked at open");
-        // SAFETY: the table's one reference, dropped once; the caller stopped every user.
+        // SAFETY: the table's one reference, dropped once; `self` is consumed.
         unsafe { dereference(self.context()) };
-        // SAFETY: opened in `open`, closed once.
-        let _ = unsafe { ZwClose(self.handle) };
     }
 }

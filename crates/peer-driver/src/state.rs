@@ -5,8 +5,8 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::SeqCst;
 use core::sync::atomic::{AtomicPtr, AtomicU32};
 
-use rundown::RundownRef;
 use rundown::irql::{Irql, Passive, PassiveEntryPoint};
+use rundown::{RundownOwner, RundownRef};
 use rundown_abi::NtStatus;
 use rundown_abi::peer::{PEER_DOS_DEVICE_NAME_W, PEER_NT_DEVICE_NAME_W, PeerIoctl, PeerStartRequest};
 use rundown_wdm::wdk_values::FALSE;
@@ -17,17 +17,19 @@ use wdk_sys::{
     IRP_MJ_DEVICE_CONTROL, NT_SUCCESS, NTSTATUS, PDEVICE_OBJECT, PIRP,
 };
 
-use crate::owner_link::OwnerLink;
 use crate::worker::{Counts, Worker};
 
 /// The peer's state.
 ///
 /// # Invariants
-/// Lives in pool from DriverEntry to DriverUnload; `STATE` points at it meanwhile. `link` is used
-/// only under protection on `link_protection`, which DriverUnload runs down before closing it.
+/// Lives in pool from DriverEntry to DriverUnload, at a fixed address; `STATE` points at it
+/// meanwhile, and it is only shared (`&`), never borrowed mutably. The worker's iterations hold
+/// protection on `work` (its own pool block); `work_owner` (also in pool) is the only owner of
+/// that reference, taken once by DriverUnload, which runs it down, joins the worker, and frees
+/// all three.
 pub(crate) struct PeerState {
-    link: OwnerLink,
-    link_protection: RundownRef,
+    work: &'static RundownRef,
+    work_owner: AtomicPtr<RundownOwner<'static>>,
     counts: Counts,
     /// The running worker's handle ([`SystemThread::into_raw`]), or null.
     worker: AtomicPtr<core::ffi::c_void>,
@@ -53,19 +55,30 @@ impl PeerState {
         unsafe { STATE.load(SeqCst).as_ref() }
     }
 
-    /// DriverEntry: the link to the owner first (nothing to do without it), then the device.
+    /// DriverEntry: the device; the owner's interface is the worker's to get.
     pub(crate) fn start(driver: &mut DRIVER_OBJECT, irql: &Irql<Passive>) -> Result<(), NtStatus> {
-        let link = OwnerLink::open(irql)?;
+        let storage = try_box(RundownRef::new()).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+        let storage: &'static mut RundownRef = Box::leak(storage);
+        let storage_ptr = core::ptr::from_mut(storage);
+        let owner = storage.owner(irql);
+        let work = owner.protection();
+        let Some(owner) = try_box(owner) else {
+            // SAFETY: leaked above; the owner that borrowed it is gone.
+            drop(unsafe { Box::from_raw(storage_ptr) });
+            return Err(NtStatus::INSUFFICIENT_RESOURCES);
+        };
+        let owner = Box::into_raw(owner);
         let device = match create_device(driver) {
             Ok(device) => device,
             Err(status) => {
-                link.close();
+                // SAFETY: both leaked above, nothing else refers to them.
+                unsafe { free_work(owner, work) };
                 return Err(status);
             }
         };
         let state = Self {
-            link,
-            link_protection: RundownRef::new(),
+            work,
+            work_owner: AtomicPtr::new(owner),
             counts: Counts::default(),
             worker: AtomicPtr::new(core::ptr::null_mut()),
             busy: AtomicU32::new(0),
@@ -74,6 +87,8 @@ impl PeerState {
         let Some(state) = try_box(state) else {
             // SAFETY: created above; no dispatch routine is installed.
             unsafe { delete_device(device) };
+            // SAFETY: both leaked above, nothing else refers to them.
+            unsafe { free_work(owner, work) };
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         };
         STATE.store(Box::into_raw(state), SeqCst);
@@ -84,19 +99,20 @@ impl PeerState {
         driver.DriverUnload = Some(driver_unload);
         // SAFETY: the device just created; clearing the flag lets opens through.
         unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
-        wdk::println!("rundown-peer: loaded: got the rundown interface, \\Device\\RundownPeer ready");
+        wdk::println!("rundown-peer: loaded: \\Device\\RundownPeer ready");
         Ok(())
     }
 
-    fn start_worker(&'static self, settings: PeerStartRequest) -> Result<(), NtStatus> {
-        if !self.worker.load(SeqCst).is_null() {
+    fn start_worker(&'static self, settings: PeerStartRequest, irql: &Irql<Passive>) -> Result<(), NtStatus> {
+        if self.counts.running.load(SeqCst) {
             return Err(NtStatus::INVALID_DEVICE_STATE);
         }
+        // The last loop has ended (it cleared `running` as its very last step): collect it.
+        self.join_worker(irql);
         self.counts.reset();
         self.counts.stop.store(false, SeqCst);
         self.counts.running.store(true, SeqCst);
-        let worker =
-            Worker { link: &self.link, link_protection: &self.link_protection, counts: &self.counts, settings };
+        let worker = Worker { work: self.work, counts: &self.counts, settings };
         let worker = try_box(worker).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
         match SystemThread::spawn(worker) {
             Ok(thread) => {
@@ -110,16 +126,41 @@ impl PeerState {
         }
     }
 
-    /// Stops and joins the worker, if one runs; false if none did.
-    fn stop_worker(&self, irql: &Irql<Passive>) -> bool {
-        let thread = self.worker.swap(core::ptr::null_mut(), SeqCst);
-        if thread.is_null() {
+    /// Asks the loop to end, without waiting (in Wine a dispatch routine must not wait for a
+    /// thread whose last steps may need the dispatch thread); false if none runs.
+    fn stop_worker(&self) -> bool {
+        if !self.counts.running.load(SeqCst) {
             return false;
         }
         self.counts.stop.store(true, SeqCst);
-        // SAFETY: the handle `start_worker` stored, taken out of the slot by this swap only.
-        unsafe { SystemThread::from_raw(thread) }.join(irql);
         true
+    }
+
+    /// Waits for the worker thread, if one was started, to end.
+    fn join_worker(&self, irql: &Irql<Passive>) {
+        join(&self.worker, irql);
+    }
+}
+
+/// Frees the work reference and its owner.
+///
+/// # Safety
+/// Both were leaked by `PeerState::start`, and nothing refers to them any more.
+unsafe fn free_work(owner: *mut RundownOwner<'static>, work: &'static RundownRef) {
+    if !owner.is_null() {
+        // SAFETY: forwarded from the caller.
+        drop(unsafe { Box::from_raw(owner) });
+    }
+    // SAFETY: forwarded from the caller; the owner borrowing it is gone.
+    drop(unsafe { Box::from_raw(core::ptr::from_ref(work).cast_mut()) });
+}
+
+/// Waits for the thread whose handle `slot` keeps, if any, to end.
+fn join(slot: &AtomicPtr<core::ffi::c_void>, irql: &Irql<Passive>) {
+    let thread = slot.swap(core::ptr::null_mut(), SeqCst);
+    if !thread.is_null() {
+        // SAFETY: a handle `start_worker` stored, taken out of the slot by this swap only.
+        unsafe { SystemThread::from_raw(thread) }.join(irql);
     }
 }
 
@@ -188,10 +229,10 @@ unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTA
             let input = unsafe { core::slice::from_raw_parts(buffer, input_len) };
             PeerStartRequest::from_bytes(input)
                 .map_err(rundown_abi::WireError::status)
-                .and_then(|settings| state.start_worker(settings))
+                .and_then(|settings| state.start_worker(settings, &irql))
                 .map(|()| None)
         }
-        PeerIoctl::Stop if state.stop_worker(&irql) => Ok(Some(state.counts.snapshot())),
+        PeerIoctl::Stop if state.stop_worker() => Ok(Some(state.counts.snapshot())),
         PeerIoctl::Stop => Err(NtStatus::INVALID_DEVICE_STATE),
         PeerIoctl::Stats => Ok(Some(state.counts.snapshot())),
     };
@@ -208,27 +249,36 @@ unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTA
     }
 }
 
-/// DriverUnload: stop the worker, run the link down, drop the interface reference, delete the
-/// device.
+/// DriverUnload: run the work down (the loop ends and drops its interface reference), join the
+/// worker, delete the device.
 unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL.
     let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
     let raw = STATE.swap(core::ptr::null_mut(), SeqCst);
-    let Some(state) = NonNull::new(raw) else { return };
-    // SAFETY: DriverEntry boxed it; `STATE` is cleared, so no dispatch routine finds it.
-    let mut state = unsafe { Box::from_raw(state.as_ptr()) };
-    state.stop_worker(&irql);
+    let Some(state_ptr) = NonNull::new(raw) else { return };
+    // SAFETY: DriverEntry boxed it; `STATE` is cleared, so no dispatch routine finds it, and it
+    // is freed only at the end of this function.
+    let state = unsafe { state_ptr.as_ref() };
+    state.stop_worker();
+    let owner = state.work_owner.swap(core::ptr::null_mut(), SeqCst);
+    // SAFETY: boxed by DriverEntry and taken out of its slot once, here.
+    let owner = *unsafe { Box::from_raw(owner) };
+    // No iteration starts any more, and the one running ends before this returns.
+    let run_down = owner.wait_for_release(&irql);
+    join(&state.worker, &irql);
+    let _completed = run_down.completed(&irql);
     let totals = state.counts.snapshot();
-    // No iteration may use the table any more.
-    let _done = state.link_protection.owner(&irql).wait_for_release(&irql).completed(&irql);
     wdk::println!(
         "rundown-peer: unloading after {} operations, {} refused, {} inconsistencies",
         totals.operations,
         totals.refused,
         totals.inconsistencies
     );
-    let PeerState { link, device, .. } = *state;
-    link.close();
     // SAFETY: created by DriverEntry; no dispatch routine finds the state any more.
-    unsafe { delete_device(device) };
+    unsafe { delete_device(state.device) };
+    let work = state.work;
+    // SAFETY: the worker is joined and no dispatch routine finds the state: nothing refers to it.
+    drop(unsafe { Box::from_raw(state_ptr.as_ptr()) });
+    // SAFETY: the owner was consumed above, the worker is gone.
+    unsafe { free_work(core::ptr::null_mut(), work) };
 }

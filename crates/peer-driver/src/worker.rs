@@ -49,22 +49,32 @@ impl Counts {
     }
 }
 
-/// The worker thread: it uses the owner's table only while holding protection on
-/// `link_protection`, which DriverUnload runs down before it drops the interface reference.
+/// The worker thread. It gets the owner's interface itself (a system thread, not a dispatch
+/// routine: in Wine the request is an IRP to a driver of the same process, whose one dispatch
+/// thread must be free), uses it while the loop runs, and drops its reference when the loop
+/// ends, so that the owner can unload while the peer stays loaded.
+///
+/// Each iteration holds run-down protection on `work`; the peer's DriverUnload runs it down,
+/// which refuses the next iteration and waits for the current one.
 pub(crate) struct Worker {
-    pub(crate) link: &'static OwnerLink,
-    pub(crate) link_protection: &'static RundownRef,
+    pub(crate) work: &'static RundownRef,
     pub(crate) counts: &'static Counts,
     pub(crate) settings: PeerStartRequest,
 }
 
 impl ThreadMain for Worker {
     fn run(self: Box<Self>, irql: &Irql<Passive>) {
-        while !self.counts.stop.load(SeqCst) {
-            let Some(using_link) = self.link_protection.acquire(irql) else { break };
-            self.iteration();
-            drop(using_link);
-            pause_us(self.settings.pause_us);
+        match OwnerLink::open(irql) {
+            Ok(link) => {
+                while !self.counts.stop.load(SeqCst) {
+                    let Some(working) = self.work.acquire(irql) else { break };
+                    self.iteration(&link);
+                    drop(working);
+                    pause_us(self.settings.pause_us);
+                }
+                link.close();
+            }
+            Err(status) => wdk::println!("rundown-peer: worker: no interface: {status:?}"),
         }
         self.counts.running.store(false, SeqCst);
     }
@@ -72,20 +82,20 @@ impl ThreadMain for Worker {
 
 impl Worker {
     /// One acquire, read, check, release.
-    fn iteration(&self) {
-        let Some(hold) = self.link.acquire() else {
+    fn iteration(&self, link: &OwnerLink) {
+        let Some(hold) = link.acquire() else {
             self.counts.refused.fetch_add(1, Relaxed);
             // A rotation is running the object down; give it a moment.
             pause_us(100);
             return;
         };
         let mut first = [0u8; MAX_PAYLOAD];
-        let (first_status, first_read) = self.link.read(hold, &mut first);
-        let generation = self.link.generation(hold);
+        let (first_status, first_read) = link.read(hold, &mut first);
+        let generation = link.generation(hold);
         pause_us(self.settings.hold_us);
         let mut second = [0u8; MAX_PAYLOAD];
-        let (second_status, second_read) = self.link.read(hold, &mut second);
-        self.link.release(hold);
+        let (second_status, second_read) = link.read(hold, &mut second);
+        link.release(hold);
 
         let consistent = first_status == NtStatus::SUCCESS
             && second_status == NtStatus::SUCCESS

@@ -100,6 +100,7 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// This is how a holder uses the object while its owner runs it down: a fresh acquisition
     /// would be refused then, but the protection already kept stays valid (the run-down waits
     /// for it).
+    #[must_use = "the loan gives the protection back when dropped"]
     pub fn lend(&self) -> Option<Loan<'_, 'r, P>> {
         self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(1)).ok()?;
         Some(Loan { holds: self })

@@ -95,21 +95,10 @@ impl Step {
             }
             Self::Clippy => {
                 require_component(&["clippy", "--version"], "clippy")?;
-                Cargo::new(&[
-                    "clippy",
-                    "--workspace",
-                    "--exclude",
-                    "rundown-driver",
-                    "--exclude",
-                    "rundown-peer",
-                    "--exclude",
-                    "rundown-wdm",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-                .run()?
+                Cargo::new(&["clippy", "--workspace"])
+                    .args(KERNEL_CRATES)
+                    .args(&["--all-targets", "--", "-D", "warnings"])
+                    .run()?
             }
             Self::ClippyLoom => {
                 require_component(&["clippy", "--version"], "clippy")?;
@@ -122,20 +111,12 @@ impl Step {
             Self::Test => {
                 // The C header test compiles include/rundown_interface.h with mingw-w64.
                 crate::apt::ensure(&[&crate::apt::MINGW])?;
-                Cargo::new(&[
-                    "test",
-                    "--workspace",
-                    "--exclude",
-                    "rundown-driver",
-                    "--exclude",
-                    "rundown-peer",
-                    "--exclude",
-                    "rundown-wdm",
-                    "--exclude",
-                    "rundown-wine-tests",
-                ])
-                .env("PROPTEST_CASES", "10000")
-                .run()?
+                // tests/wine needs the images and Wine: the `wine` step runs it.
+                Cargo::new(&["test", "--workspace"])
+                    .args(KERNEL_CRATES)
+                    .args(&["--exclude", "rundown-wine-tests"])
+                    .env("PROPTEST_CASES", "10000")
+                    .run()?
             }
             Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
                 .arg(&loom_target)
@@ -169,6 +150,11 @@ impl Step {
         Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
     }
 }
+
+/// The workspace members that build only for the kernel (with the wdk crates): host commands
+/// leave them out, and the `driver` step builds and lints them.
+const KERNEL_CRATES: &[&str] =
+    &["--exclude", "rundown-driver", "--exclude", "rundown-peer", "--exclude", "rundown-wdm"];
 
 /// Fails the step with a clear message when a cargo subcommand's component is missing.
 fn require_component(probe: &[&str], component: &str) -> Result<()> {

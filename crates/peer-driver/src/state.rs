@@ -9,12 +9,10 @@ use rundown::irql::{Irql, Passive, PassiveEntryPoint};
 use rundown::{RundownOwner, RundownRef};
 use rundown_abi::NtStatus;
 use rundown_abi::peer::{PEER_DOS_DEVICE_NAME_W, PEER_NT_DEVICE_NAME_W, PeerIoctl, PeerStartRequest};
-use rundown_wdm::wdk_values::FALSE;
-use rundown_wdm::{Irp, SystemThread, try_box, unicode};
-use wdk_sys::ntddk::{IoCreateDevice, IoCreateSymbolicLink, IoDeleteDevice, IoDeleteSymbolicLink};
+use rundown_wdm::{DeviceNames, Irp, SystemThread, try_box};
 use wdk_sys::{
-    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, FILE_DEVICE_SECURE_OPEN, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-    IRP_MJ_DEVICE_CONTROL, NT_SUCCESS, NTSTATUS, PDEVICE_OBJECT, PIRP,
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+    NTSTATUS, PDEVICE_OBJECT, PIRP,
 };
 
 use crate::worker::{Counts, Worker};
@@ -43,11 +41,10 @@ unsafe impl Sync for PeerState {}
 // SAFETY: as above.
 unsafe impl Send for PeerState {}
 
-static STATE: AtomicPtr<PeerState> = AtomicPtr::new(core::ptr::null_mut());
+/// The peer's device names.
+const NAMES: DeviceNames = DeviceNames { device: &PEER_NT_DEVICE_NAME_W, link: &PEER_DOS_DEVICE_NAME_W };
 
-fn check(status: NTSTATUS) -> Result<(), NtStatus> {
-    if NT_SUCCESS(status) { Ok(()) } else { Err(NtStatus::from_raw(status)) }
-}
+static STATE: AtomicPtr<PeerState> = AtomicPtr::new(core::ptr::null_mut());
 
 impl PeerState {
     fn get() -> Option<&'static Self> {
@@ -165,38 +162,15 @@ fn join(slot: &AtomicPtr<core::ffi::c_void>, irql: &Irql<Passive>) {
 }
 
 fn create_device(driver: &mut DRIVER_OBJECT) -> Result<PDEVICE_OBJECT, NtStatus> {
-    let mut name = unicode(&PEER_NT_DEVICE_NAME_W);
-    let mut device: PDEVICE_OBJECT = core::ptr::null_mut();
-    // SAFETY: a valid driver object and name; `device` receives the new object.
-    check(unsafe {
-        IoCreateDevice(
-            driver,
-            0,
-            &raw mut name,
-            u32::from(rundown_abi::FILE_DEVICE_RUNDOWN),
-            FILE_DEVICE_SECURE_OPEN,
-            FALSE,
-            &raw mut device,
-        )
-    })?;
-    let mut link = unicode(&PEER_DOS_DEVICE_NAME_W);
-    // SAFETY: two valid names.
-    if let Err(status) = check(unsafe { IoCreateSymbolicLink(&raw mut link, &raw mut name) }) {
-        // SAFETY: created above; nothing refers to it.
-        unsafe { IoDeleteDevice(device) };
-        return Err(status);
-    }
-    Ok(device)
+    rundown_wdm::create_device(driver, NAMES, u32::from(rundown_abi::FILE_DEVICE_RUNDOWN), |_| Ok(()))
+        .map_err(NtStatus::from_raw)
 }
 
 /// # Safety
 /// `device` came from [`create_device`], and no dispatch routine runs for it any more.
 unsafe fn delete_device(device: PDEVICE_OBJECT) {
-    let mut link = unicode(&PEER_DOS_DEVICE_NAME_W);
-    // SAFETY: the link `create_device` made.
-    let _ = unsafe { IoDeleteSymbolicLink(&raw mut link) };
     // SAFETY: forwarded from the caller.
-    unsafe { IoDeleteDevice(device) };
+    unsafe { rundown_wdm::delete_device(device, NAMES) };
 }
 
 /// CREATE, CLEANUP and CLOSE: nothing per handle.

@@ -1,5 +1,6 @@
 //! The WDM edges the rundown driver and its sample peer share, over windows-drivers-rs's wdk-sys:
 //!
+//! - [`create_device`], [`delete_device`]: a named device and its link, as a pair;
 //! - [`Irp`]: a request from dispatch to its one completion (or its pending);
 //! - [`SynchronizationEvent`]: a `KEVENT` doorbell;
 //! - [`SystemThread`]: a `PsCreateSystemThread` thread that DriverUnload can wait for;
@@ -11,11 +12,13 @@
 
 extern crate alloc;
 
+mod device;
 mod event;
 mod irp;
 mod thread;
 pub mod wdk_values;
 
+pub use device::{DeviceNames, create_device, delete_device};
 pub use event::SynchronizationEvent;
 pub use irp::Irp;
 pub use thread::{SystemThread, ThreadMain};

@@ -17,7 +17,7 @@
 //!   wdk-sys leaves that routine out, and frees with **`ExFreePoolWithTag(p, 'rust')`**.
 //!   Same pool (nonpaged, no-execute), same tag; unlike `ExAllocatePool2`, the memory is not
 //!   zeroed, which `GlobalAlloc::alloc` does not promise anyway.
-//! - **Alignment.** The real allocator ignores `Layout::align()` (a FIXME in its source). Pool
+//! - **Alignment.** The real allocator ignores `Layout::align()` (its source says so). Pool
 //!   blocks are 16-byte aligned on x64 (`MEMORY_ALLOCATION_ALIGNMENT`), so this one serves
 //!   alignments up to 16 and returns null (allocation failure) for larger ones instead of
 //!   handing out misaligned memory.

@@ -90,6 +90,20 @@ fn serving(session: &mut Session, generation: u64, holders: u64) -> Result<()> {
     Ok(())
 }
 
+/// Waits until QUERY reports the object running down: DriverUnload logs its first line before
+/// the owner thread begins the run-down, so the log alone does not say it has begun.
+fn until_running_down(session: &mut Session) -> Result<()> {
+    let deadline = Instant::now() + STEP;
+    loop {
+        let query = ok(session, "query")?;
+        if query.get("state") == "running_down" {
+            return Ok(());
+        }
+        ensure!(Instant::now() < deadline, "the object never ran down: `{}`", query.line);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn generation(rig: &Rig) -> Result<u64> {
     let mut session = rig.session()?;
     let generation = ok(&mut session, "query")?.num("generation")?;
@@ -248,7 +262,7 @@ fn unload_while_held_waits_then_frees_everything_in(rig: &Rig) -> Result<()> {
     let log_before = rig.host().driver_log()?.len();
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
-    std::thread::sleep(Duration::from_millis(500));
+    until_running_down(&mut holder)?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
     fails(&mut holder, "acquire 1", "STATUS_DELETE_PENDING").context("ACQUIRE during the unload")?;
     holder.kill();
@@ -275,10 +289,8 @@ fn unload_while_an_open_handle_holds_waits_for_its_release_in(rig: &Rig) -> Resu
     ok(&mut holder, "acquire 2")?;
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
-    std::thread::sleep(Duration::from_millis(500));
+    until_running_down(&mut holder).context("QUERY during the unload")?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
-    let query = ok(&mut holder, "query").context("QUERY during the unload")?;
-    ensure!(query.get("state") == "running_down", "state during the unload: `{}`", query.line);
     ok(&mut holder, "release 2").context("RELEASE during the unload")?;
     stop.wait(STEP)?.ensure_success()?;
     let log = rig.host().driver_log()?;

@@ -56,6 +56,31 @@ fn peer_start(peer: &mut Session, settings: PeerStartRequest) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the peer's loop has done an iteration: its worker gets the interface first.
+fn until_peer_works(peer: &mut Session) -> Result<()> {
+    let deadline = Instant::now() + STEP;
+    loop {
+        let answer = peer.send(&format!("raw {:#x} - {}", PeerIoctl::Stats.code(), PeerStats::SIZE))?;
+        ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
+        let stats = PeerStats::from_bytes(&unhex(answer.get("output"))?)?;
+        if stats.operations > 0 {
+            return Ok(());
+        }
+        ensure!(stats.running == 1 && Instant::now() < deadline, "the peer's loop did not work: {stats:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until someone holds protection on the shared object.
+fn until_held(owner: &mut Session) -> Result<()> {
+    let deadline = Instant::now() + STEP;
+    while ok(owner, "query")?.num("holders")? == 0 {
+        ensure!(Instant::now() < deadline, "nobody came to hold protection");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
+}
+
 fn peer_stop(peer: &mut Session) -> Result<PeerStats> {
     let answer = peer.send(&format!("raw {:#x} - {}", PeerIoctl::Stop.code(), PeerStats::SIZE))?;
     ensure!(answer.ok, "PEER_STOP answered `{}`", answer.line);
@@ -75,6 +100,7 @@ fn the_peer_reads_consistently_while_the_owner_rotates() {
         let mut peer = peer_session(rig)?;
         ok(&mut owner, "write aaaaaaaa")?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 0 })?;
+        until_peer_works(&mut peer)?;
         for round in 0..20u8 {
             let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
             ok(&mut owner, &format!("write {payload}"))?;
@@ -95,8 +121,9 @@ fn a_rotation_waits_for_the_peers_hold() {
     with_peer("peer_hold", |rig| {
         let mut peer = peer_session(rig)?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 300_000, pause_us: 0 })?;
-        std::thread::sleep(Duration::from_millis(100));
         let mut owner = rig.session()?;
+        // The peer holds for 300 ms at a time; a QUERY between its holds sees none.
+        until_held(&mut owner)?;
         let started = Instant::now();
         let rotated = ok(&mut owner, "rotate")?;
         ensure!(rotated.num("waited_for_holders")? >= 1, "the rotation did not wait for the peer: `{}`", rotated.line);
@@ -115,7 +142,9 @@ fn a_peer_stopped_while_holding_lets_the_owner_rotate_and_unload() {
     with_peer("peer_stopped", |rig| {
         let mut peer = peer_session(rig)?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 200_000, pause_us: 0 })?;
-        std::thread::sleep(Duration::from_millis(100));
+        let mut watcher = rig.session()?;
+        until_held(&mut watcher)?;
+        watcher.close()?;
         peer.kill();
         rig.ctl(&["--name", PEER_SERVICE, "stop"])?.ensure_success()?;
         rig.host().wait_for_log("rundown-peer: unloading", STEP)?;
@@ -161,7 +190,7 @@ fn the_owner_unload_waits_until_the_peer_lets_go() {
     with_peer("owner_stop_with_peer", |rig| {
         let mut peer = peer_session(rig)?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 1_000, pause_us: 0 })?;
-        std::thread::sleep(Duration::from_millis(200));
+        until_peer_works(&mut peer)?;
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
         std::thread::sleep(Duration::from_millis(700));

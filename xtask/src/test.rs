@@ -118,7 +118,8 @@ impl Step {
                     .env("PROPTEST_CASES", "10000")
                     .run()?
             }
-            Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--target-dir"])
+            Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--test", "loom_types"])
+                .args(&["-p", "rundown-service", "--test", "loom", "--target-dir"])
                 .arg(&loom_target)
                 .env("RUSTFLAGS", "--cfg loom")
                 .run()?,

@@ -134,6 +134,38 @@ pub enum PassiveEntryPoint {
     WorkItem,
 }
 
+/// Driver entry points that Windows calls at `DISPATCH_LEVEL` (or at most there).
+///
+/// Code entered here may call only what an `Irql<Dispatch>` token allows: acquire and release,
+/// spin locks, `KeSetEvent` without a wait. Waiting, paged memory and the owner's run-down calls
+/// do not compile with this token.
+///
+/// ```
+/// use rundown::irql::{DispatchEntryPoint, Irql};
+///
+/// // In a timer's DPC routine:
+/// // SAFETY: the kernel runs a timer's DPC routine at DISPATCH_LEVEL.
+/// let irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::TimerDpc) };
+/// # let _ = irql;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DispatchEntryPoint {
+    /// A `CustomDpc` routine queued with `KeInsertQueueDpc`: runs at `DISPATCH_LEVEL`.
+    Dpc,
+    /// The `CustomTimerDpc` routine of a `KTIMER` set with `KeSetTimer(Ex)`: runs at
+    /// `DISPATCH_LEVEL`.
+    TimerDpc,
+    /// An `IoCompletion` routine set with `IoSetCompletionRoutine`: runs at IRQL
+    /// <= `DISPATCH_LEVEL` (the IRQL its lower driver completed at).
+    IoCompletion,
+    /// A cancel routine (`IoSetCancelRoutine`) after it released the cancel spin lock: runs at
+    /// the IRQL saved in `Irp->CancelIrql`, at most `DISPATCH_LEVEL`.
+    Cancel,
+    /// A dispatch routine of a driver that kernel senders may call at up to `DISPATCH_LEVEL`,
+    /// such as `IRP_MJ_INTERNAL_DEVICE_CONTROL` (`IoCallDriver` is callable there).
+    InternalDeviceControl,
+}
+
 /// A capability: the current IRQL is at most `L`.
 ///
 /// ```
@@ -208,6 +240,25 @@ impl Irql<Passive> {
     /// entry point is documented to run at `PASSIVE_LEVEL` in this driver's stack position.
     pub unsafe fn entered_at(entry_point: PassiveEntryPoint) -> Self {
         debug_assert!(env::current_irql() == 0, "{entry_point:?} entered above PASSIVE_LEVEL");
+        Self::new()
+    }
+}
+
+impl Irql<Dispatch> {
+    /// The token a held spin lock lends: IRQL was raised to `DISPATCH_LEVEL` by the lock.
+    pub(crate) fn raised_by_lock() -> Self {
+        debug_assert_at_most::<Dispatch>();
+        Self::new()
+    }
+
+    /// The token an entry point Windows calls at IRQL <= `DISPATCH_LEVEL` starts with.
+    ///
+    /// # Safety
+    /// The caller is the entry point it names (or runs in one, without raising IRQL above
+    /// `DISPATCH_LEVEL`), and Windows documents that entry point to run at IRQL <=
+    /// `DISPATCH_LEVEL`.
+    pub unsafe fn dispatch_entered_at(entry_point: DispatchEntryPoint) -> Self {
+        debug_assert!(env::current_irql() <= Dispatch::IRQL, "{entry_point:?} entered above DISPATCH_LEVEL");
         Self::new()
     }
 }

@@ -48,18 +48,23 @@ mod env;
 mod guard;
 mod holds;
 pub mod irql;
+mod object;
 mod owner;
 pub mod policy;
 mod protection;
 pub mod provider;
 mod rundown_ref;
+mod spin_lock;
+pub mod sync;
 
 pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
 pub use guard::RundownGuard;
 pub use holds::{Loan, RundownHolds};
+pub use object::{Access, ObjectOwner, Rundown};
 pub use owner::{RundownOwner, lifecycle};
 pub use protection::{Protection, SharedReinitialize};
 pub use rundown_ref::RundownRef;
+pub use spin_lock::{SpinLock, SpinLockGuard};
 
 #[cfg(not(feature = "kernel"))]
 pub use env::simulation;

@@ -30,10 +30,14 @@ pub struct RundownRef {
 }
 
 impl RundownRef {
-    /// A reference in the state `ExInitializeRundownProtection` leaves: active, count zero.
-    #[must_use]
-    pub fn new() -> Self {
-        Self { word: RundownWord::new(0) }
+    crate::env::const_unless_loom! {
+        /// A reference in the state `ExInitializeRundownProtection` leaves: active, count zero.
+        ///
+        /// A `const fn`, so a `static` works: `static SHARED: RundownRef = RundownRef::new();`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { word: RundownWord::new(0) }
+        }
     }
 
     /// Takes the owner's capability, initializing the reference

@@ -45,8 +45,6 @@
 //! the plain count in others), so a model cannot pass by never exercising its race.
 #![cfg(loom)]
 
-use std::sync::atomic::{AtomicBool as StdAtomicBool, AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
-
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::sync::atomic::AtomicBool;
@@ -54,40 +52,13 @@ use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::Relaxed;
 use loom::thread;
 
-use rundown::irql::PassiveLevel;
+#[path = "common/loom_support.rs"]
+mod loom_support;
+use loom_support::{Reached, check, passive};
+
 use rundown::provider::RundownWord;
 use rundown::provider::portable::ACTIVE;
 use rundown::{CacheAwareRundownRef, RundownOwner, RundownRef, count, simulation};
-
-/// Every model explores at least this many preemptions per execution. Small models go further:
-/// those that pass 10 stop growing at or below it (21, 1486, 1486 and 119 executions, the same at
-/// bound 12), so they are explored completely.
-const PREEMPTION_BOUND: usize = 3;
-
-/// Explores every execution of `model` with at most `bound` preemptions each, `bound` raised to
-/// at least [`PREEMPTION_BOUND`] (`LOOM_MAX_PREEMPTIONS` may raise it further, never lower it),
-/// with no limit on time or iterations, so a pass means the whole bounded space was explored.
-/// Prints how many executions that was (shown with `--nocapture`).
-fn check(bound: usize, model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    let from_env = builder.preemption_bound.unwrap_or(0);
-    builder.preemption_bound = Some(bound.max(PREEMPTION_BOUND).max(from_env));
-    builder.max_permutations = None;
-    builder.max_duration = None;
-    let executions = std::sync::Arc::new(StdAtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&executions);
-    builder.check(move || {
-        counter.fetch_add(1, StdOrdering::Relaxed);
-        model();
-    });
-    let executions = executions.load(StdOrdering::Relaxed);
-    println!("{executions} executions explored, preemption bound {:?}", builder.preemption_bound);
-}
-
-/// The calling loom thread's IRQL token; each thread starts at `PASSIVE_LEVEL`.
-fn passive() -> PassiveLevel {
-    PassiveLevel::check().expect("a loom thread starts at PASSIVE_LEVEL")
-}
 
 /// Heap storage that every thread of one loom execution borrows as `'static`.
 ///
@@ -140,26 +111,6 @@ fn wait_block_was_installed(run_ref: &RundownRef) -> bool {
     let word = word_of(run_ref).load(Relaxed);
     assert_ne!(word & ACTIVE, 0, "the wait returned without setting the active bit");
     word != ACTIVE
-}
-
-/// An interleaving that a model must reach in at least one execution.
-struct Reached {
-    what: &'static str,
-    hit: StdAtomicBool,
-}
-
-impl Reached {
-    const fn new(what: &'static str) -> Self {
-        Self { what, hit: StdAtomicBool::new(false) }
-    }
-
-    fn mark(&self) {
-        self.hit.store(true, StdOrdering::Relaxed);
-    }
-
-    fn assert_reached(&self) {
-        assert!(self.hit.load(StdOrdering::Relaxed), "no execution reached: {}", self.what);
-    }
 }
 
 struct RaceFlags {

@@ -31,6 +31,37 @@ unsafe extern "system" {
     fn KeQueryActiveProcessorCountEx(group: u16) -> u32;
     fn ExAllocatePoolWithTag(pool_type: i32, size: usize, tag: u32) -> *mut c_void;
     fn ExFreePoolWithTag(block: *mut c_void, tag: u32);
+    fn KeAcquireSpinLockRaiseToDpc(lock: *mut usize) -> u8;
+    fn KeReleaseSpinLock(lock: *mut usize, new_irql: u8);
+}
+
+/// `KSPIN_LOCK`: a pointer-sized word, zero when free (`KeInitializeSpinLock` stores 0).
+pub(crate) struct RawSpinLock {
+    lock: UnsafeCell<usize>,
+}
+
+impl RawSpinLock {
+    pub(crate) const fn new() -> Self {
+        Self { lock: UnsafeCell::new(0) }
+    }
+
+    /// `KeAcquireSpinLockRaiseToDpc`: raises to `DISPATCH_LEVEL`, takes the lock, and returns the
+    /// IRQL to lower back to.
+    pub(crate) fn acquire(&self) -> u8 {
+        // SAFETY: a KSPIN_LOCK in nonpaged memory (the caller's, at a fixed address while
+        // borrowed); callable at <= DISPATCH_LEVEL, which every caller's token proves.
+        unsafe { KeAcquireSpinLockRaiseToDpc(self.lock.get()) }
+    }
+
+    /// `KeReleaseSpinLock`: gives the lock up and lowers IRQL to `previous`.
+    ///
+    /// # Safety
+    /// The calling thread holds the lock, taken by [`RawSpinLock::acquire`] which returned
+    /// `previous`.
+    pub(crate) unsafe fn release(&self, previous: u8) {
+        // SAFETY: the caller holds the lock and passes the IRQL its acquire returned.
+        unsafe { KeReleaseSpinLock(self.lock.get(), previous) }
+    }
 }
 
 /// The number of processors, one cache-aware slot each.

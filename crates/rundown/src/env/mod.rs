@@ -40,16 +40,20 @@ use std as threads;
 /// Interior mutability that loom can see: loom's own cell under loom, and on the host a plain
 /// `UnsafeCell` with loom's closure-style accessors.
 #[cfg(all(loom, not(feature = "kernel")))]
-use loom::cell as tracked_cell;
+pub(crate) use loom::cell as tracked_cell;
 
-#[cfg(not(any(loom, feature = "kernel")))]
-mod tracked_cell {
+#[cfg(not(loom))]
+pub(crate) mod tracked_cell {
     /// `core::cell::UnsafeCell` with loom's accessors.
     pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
     impl<T> UnsafeCell<T> {
         pub(crate) const fn new(value: T) -> Self {
             Self(core::cell::UnsafeCell::new(value))
+        }
+
+        pub(crate) fn into_inner(self) -> T {
+            self.0.into_inner()
         }
 
         pub(crate) fn with<R>(&self, read: impl FnOnce(*const T) -> R) -> R {
@@ -59,6 +63,46 @@ mod tracked_cell {
         pub(crate) fn with_mut<R>(&self, write: impl FnOnce(*mut T) -> R) -> R {
             write(self.0.get())
         }
+    }
+}
+
+/// Declares a `const fn` everywhere but under loom, whose atomics have no `const` constructor.
+///
+/// ```ignore
+/// const_unless_loom! {
+///     /// Docs.
+///     pub fn new() -> Self { Self { word: AtomicUsize::new(0) } }
+/// }
+/// ```
+macro_rules! const_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident $(<$($generic:ident),*>)? ($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$attr])* $vis const fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
+        #[cfg(loom)]
+        $(#[$attr])* $vis fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_unless_loom;
+
+/// The atomics and hints the crate's users share with it, so that code built on the crate is
+/// model-checked by loom with the same `cfg(loom)` switch (see [`crate::sync`]).
+pub(crate) mod atomics {
+    #[cfg(all(loom, not(feature = "kernel")))]
+    pub use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, fence};
+
+    #[cfg(not(all(loom, not(feature = "kernel"))))]
+    pub use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, fence};
+
+    pub use core::sync::atomic::Ordering;
+
+    /// The body of a spin-wait loop: a pause instruction, or under loom a yield, so that the model
+    /// lets the thread being waited for run.
+    #[inline]
+    pub fn spin_loop() {
+        #[cfg(all(loom, not(feature = "kernel")))]
+        loom::thread::yield_now();
+        #[cfg(not(all(loom, not(feature = "kernel"))))]
+        core::hint::spin_loop();
     }
 }
 

@@ -44,6 +44,43 @@ pub(crate) fn current_processor() -> u32 {
     PROCESSOR.with(Cell::get).unwrap_or_else(super::hardware_processor)
 }
 
+/// A spin lock over the modelled IRQL: acquiring raises the thread to `DISPATCH_LEVEL`, as
+/// `KeAcquireSpinLockRaiseToDpc` does, and spins (under loom: yields) while another thread holds
+/// it.
+pub(crate) struct RawSpinLock {
+    held: AtomicBool,
+}
+
+impl RawSpinLock {
+    super::const_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self { held: AtomicBool::new(false) }
+        }
+    }
+
+    /// Raises to `DISPATCH_LEVEL` and takes the lock, returning the IRQL to lower back to.
+    pub(crate) fn acquire(&self) -> u8 {
+        let previous = swap_irql(2);
+        debug_assert!(previous <= 2, "a spin lock acquired above DISPATCH_LEVEL");
+        while self.held.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            while self.held.load(Ordering::Relaxed) {
+                super::atomics::spin_loop();
+            }
+        }
+        previous
+    }
+
+    /// Gives the lock up and lowers IRQL to `previous`.
+    ///
+    /// # Safety
+    /// The calling thread holds the lock, taken by [`RawSpinLock::acquire`] which returned
+    /// `previous`.
+    pub(crate) unsafe fn release(&self, previous: u8) {
+        self.held.store(false, Ordering::Release);
+        swap_irql(previous);
+    }
+}
+
 /// Host-side controls over the modelled machine, for tests and benchmarks.
 ///
 /// These exist only where the crate runs in threads on a host (plain `cargo test` and loom);

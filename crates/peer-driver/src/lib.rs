@@ -3,7 +3,7 @@
 //! read, check that the payload is consistent for its generation, release, repeat.
 //!
 //! - [`owner_link`]: the handle to `\Device\RundownShared` and the interface table;
-//! - [`worker`]: the loop and its counts;
+//! - [`worker`]: the iterations, in a loop on a system thread or in a timer DPC, and their counts;
 //! - [`state`]: DriverEntry, DriverUnload and the `\Device\RundownPeer` IOCTLs
 //!   (`rundown_abi::peer`).
 //!

@@ -101,6 +101,9 @@ impl PeerState {
     }
 
     fn start_worker(&'static self, settings: PeerStartRequest, irql: &Irql<Passive>) -> Result<(), NtStatus> {
+        if settings.mode.name().is_none() {
+            return Err(NtStatus::INVALID_PARAMETER);
+        }
         if self.counts.running.load(SeqCst) {
             return Err(NtStatus::INVALID_DEVICE_STATE);
         }
@@ -199,7 +202,7 @@ unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTA
     }
     let result = match ioctl {
         PeerIoctl::Start => {
-            // SAFETY: METHOD_BUFFERED, `input_len` (checked: 8) bytes of input.
+            // SAFETY: METHOD_BUFFERED, `input_len` (checked: 12) bytes of input.
             let input = unsafe { core::slice::from_raw_parts(buffer, input_len) };
             PeerStartRequest::from_bytes(input)
                 .map_err(rundown_abi::WireError::status)
@@ -215,7 +218,7 @@ unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTA
         Ok(None) => irp.complete(NtStatus::SUCCESS.raw(), 0),
         Ok(Some(counts)) => {
             let bytes = counts.to_bytes();
-            // SAFETY: METHOD_BUFFERED, `output_len` (checked: 48) bytes of room.
+            // SAFETY: METHOD_BUFFERED, `output_len` (checked: 56) bytes of room.
             unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer, bytes.len()) };
             irp.complete(NtStatus::SUCCESS.raw(), bytes.len())
         }

@@ -8,9 +8,14 @@
 //!
 //! | IOCTL | code | access | input | output |
 //! |---|---|---|---|---|
-//! | PEER_START | `0x8352A400` | write | [`PeerStartRequest`] (8) | none |
-//! | PEER_STOP | `0x8352A404` | write | none | [`PeerStats`] (48) |
-//! | PEER_STATS | `0x83526408` | read | none | [`PeerStats`] (48) |
+//! | PEER_START | `0x8352A400` | write | [`PeerStartRequest`] (12) | none |
+//! | PEER_STOP | `0x8352A404` | write | none | [`PeerStats`] (56) |
+//! | PEER_STATS | `0x83526408` | read | none | [`PeerStats`] (56) |
+//!
+//! [`PeerMode`] chooses where the iterations run: on the worker's system thread at
+//! PASSIVE_LEVEL, or in a periodic timer's DPC at DISPATCH_LEVEL (the worker thread then only
+//! gets the interface, sets the timer, and stops it). PEER_START with an unknown mode answers
+//! `STATUS_INVALID_PARAMETER`.
 //!
 //! PEER_START while running and PEER_STOP while stopped answer `STATUS_INVALID_DEVICE_STATE`;
 //! a request while another PEER_* request is being handled answers `STATUS_DEVICE_BUSY`; other
@@ -18,9 +23,9 @@
 //! so PEER_STATS and PEER_STOP report the current (or last) run.
 //!
 //! ```
-//! use rundown_abi::peer::{PeerIoctl, PeerStartRequest};
+//! use rundown_abi::peer::{PeerIoctl, PeerMode, PeerStartRequest};
 //! assert_eq!(PeerIoctl::decode(PeerIoctl::Start.code()), Some(PeerIoctl::Start));
-//! let request = PeerStartRequest { hold_us: 100, pause_us: 0 };
+//! let request = PeerStartRequest { hold_us: 100, pause_us: 0, mode: PeerMode::DISPATCH };
 //! assert_eq!(PeerStartRequest::from_bytes(&request.to_bytes()), Ok(request));
 //! ```
 
@@ -91,34 +96,82 @@ impl PeerIoctl {
     }
 }
 
+/// Where the peer's iterations run (PEER_START's `mode`); other values are refused.
+///
+/// ```
+/// use rundown_abi::peer::PeerMode;
+/// assert_eq!(PeerMode::DISPATCH.name(), Some("dispatch"));
+/// assert_eq!(PeerMode(7).name(), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct PeerMode(pub u32);
+
+impl PeerMode {
+    /// A loop on the worker's system thread, at PASSIVE_LEVEL (the default).
+    pub const THREAD: Self = Self(0);
+    /// A periodic timer's DPC, at DISPATCH_LEVEL: one iteration per expiry, reads back to
+    /// back (nothing may wait there, so `hold_us` is not used).
+    pub const DISPATCH: Self = Self(1);
+
+    /// `"thread"` or `"dispatch"`; `None` for a value the peer refuses.
+    #[must_use]
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            Self::THREAD => Some("thread"),
+            Self::DISPATCH => Some("dispatch"),
+            _ => None,
+        }
+    }
+}
+
 /// PEER_START's input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(C)]
 pub struct PeerStartRequest {
-    /// How long each iteration keeps its hold, in microseconds (0: release at once).
+    /// How long each iteration keeps its hold, in microseconds (0: release at once). Thread
+    /// mode only.
     pub hold_us: u32,
-    /// How long the loop pauses between iterations, in microseconds.
+    /// How long the loop pauses between iterations, in microseconds; in dispatch mode the
+    /// timer's period, rounded up to whole milliseconds (at least 1).
     pub pause_us: u32,
+    /// Where the iterations run.
+    pub mode: PeerMode,
 }
 
 impl PeerStartRequest {
     /// Bytes on the wire.
-    pub const SIZE: usize = 8;
+    pub const SIZE: usize = 12;
 
     /// The little-endian wire form.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        Writer::new().u32(self.hold_us).u32(self.pause_us).finish()
+        Writer::new().u32(self.hold_us).u32(self.pause_us).u32(self.mode.0).finish()
     }
 
-    /// Parses the request.
+    /// Parses the request (any mode value; the peer refuses unknown ones).
     ///
     /// # Errors
     /// [`WireError::InputLength`] if `bytes` is not [`Self::SIZE`] long.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
         check_input_len(Self::SIZE, bytes.len())?;
         let mut r = Reader::new(bytes);
-        Ok(Self { hold_us: r.u32(), pause_us: r.u32() })
+        Ok(Self { hold_us: r.u32(), pause_us: r.u32(), mode: PeerMode(r.u32()) })
+    }
+
+    /// The dispatch-mode timer period: `pause_us` rounded up to milliseconds, at least 1.
+    ///
+    /// ```
+    /// use rundown_abi::peer::PeerStartRequest;
+    /// let period = |pause_us| PeerStartRequest { pause_us, ..PeerStartRequest::default() }.period_ms().get();
+    /// assert_eq!((period(0), period(1), period(1000), period(1001)), (1, 1, 1, 2));
+    /// ```
+    #[must_use]
+    pub const fn period_ms(&self) -> core::num::NonZeroU32 {
+        match core::num::NonZeroU32::new(self.pause_us.div_ceil(1000)) {
+            Some(period) => period,
+            None => core::num::NonZeroU32::MIN,
+        }
     }
 }
 
@@ -128,6 +181,8 @@ impl PeerStartRequest {
 pub struct PeerStats {
     /// Iterations that acquired, checked and released.
     pub operations: u64,
+    /// Of those, the iterations that ran in the timer's DPC at DISPATCH_LEVEL (dispatch mode).
+    pub dispatch_operations: u64,
     /// Acquisitions refused because the object was running down (a rotation).
     pub refused: u64,
     /// Checks that failed: a torn payload, or a generation that changed under a hold. Must be 0.
@@ -141,14 +196,15 @@ pub struct PeerStats {
 }
 
 impl PeerStats {
-    /// Bytes on the wire: 44 of fields and 4 of tail padding.
-    pub const SIZE: usize = 48;
+    /// Bytes on the wire: 52 of fields and 4 of tail padding.
+    pub const SIZE: usize = 56;
 
     /// The little-endian wire form.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; Self::SIZE] {
         Writer::new()
             .u64(self.operations)
+            .u64(self.dispatch_operations)
             .u64(self.refused)
             .u64(self.inconsistencies)
             .u64(self.generations_seen)
@@ -167,6 +223,7 @@ impl PeerStats {
         let mut r = Reader::new(bytes);
         Ok(Self {
             operations: r.u64(),
+            dispatch_operations: r.u64(),
             refused: r.u64(),
             inconsistencies: r.u64(),
             generations_seen: r.u64(),

@@ -16,6 +16,7 @@ mod device;
 mod event;
 mod irp;
 mod thread;
+pub mod timer;
 pub mod wdk_values;
 
 pub use device::{DeviceNames, create_device, delete_device};

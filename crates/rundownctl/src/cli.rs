@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
-use rundown_abi::peer::PeerStartRequest;
+use rundown_abi::peer::{PeerMode, PeerStartRequest};
 
 use crate::hex;
 
@@ -134,16 +134,21 @@ pub struct PeerStartArgs {
     /// How long each iteration of the worker keeps its hold, in microseconds.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PEER_HOLD_US)]
     pub hold_us: u32,
-    /// How long the worker pauses between iterations, in microseconds.
+    /// How long the worker pauses between iterations, in microseconds (with --dispatch: the
+    /// timer's period, rounded up to milliseconds).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub pause_us: u32,
+    /// Run the iterations in a periodic timer's DPC, at DISPATCH_LEVEL (no hold between the reads).
+    #[arg(long)]
+    pub dispatch: bool,
 }
 
 impl PeerStartArgs {
     /// PEER_START's input.
     #[must_use]
     pub fn request(&self) -> PeerStartRequest {
-        PeerStartRequest { hold_us: self.hold_us, pause_us: self.pause_us }
+        let mode = if self.dispatch { PeerMode::DISPATCH } else { PeerMode::THREAD };
+        PeerStartRequest { hold_us: self.hold_us, pause_us: self.pause_us, mode }
     }
 }
 
@@ -324,12 +329,17 @@ mod tests {
         let cli = parse(&["peer-start"]).unwrap();
         assert_eq!(cli.device_path(), r"\\.\RundownPeer");
         let Command::PeerStart(args) = cli.command else { panic!("not peer-start") };
-        assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 0 });
+        assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 0, mode: PeerMode::THREAD });
         let Command::PeerStart(args) = parse(&["peer-start", "--hold-us", "7", "--pause-us", "9"]).unwrap().command
         else {
             panic!("not peer-start")
         };
-        assert_eq!(args.request(), PeerStartRequest { hold_us: 7, pause_us: 9 });
+        assert_eq!(args.request(), PeerStartRequest { hold_us: 7, pause_us: 9, mode: PeerMode::THREAD });
+        let Command::PeerStart(args) = parse(&["peer-start", "--dispatch", "--pause-us", "2500"]).unwrap().command
+        else {
+            panic!("not peer-start")
+        };
+        assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 2500, mode: PeerMode::DISPATCH });
         assert_eq!(parse(&["peer-stop"]).unwrap().device_path(), r"\\.\RundownPeer");
         assert_eq!(parse(&["peer-stats"]).unwrap().device_path(), r"\\.\RundownPeer");
         assert_eq!(parse(&["peer-stats", "--device", r"\\.\X"]).unwrap().device_path(), r"\\.\X");

@@ -70,12 +70,21 @@ pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<
             }
         }
         Command::PeerStart(args) => {
-            ops::peer_start(device, args.request()).context("peer-start failed")?;
-            writeln!(
-                out,
-                "rundownctl: the peer's worker runs: each iteration holds {} us, then pauses {} us",
-                args.hold_us, args.pause_us
-            )?;
+            let request = args.request();
+            ops::peer_start(device, request).context("peer-start failed")?;
+            if args.dispatch {
+                writeln!(
+                    out,
+                    "rundownctl: the peer's worker runs: one iteration in a timer DPC (DISPATCH_LEVEL) every {} ms",
+                    request.period_ms()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "rundownctl: the peer's worker runs: each iteration holds {} us, then pauses {} us",
+                    args.hold_us, args.pause_us
+                )?;
+            }
         }
         Command::PeerStop => {
             write!(out, "{}", format::peer_stats(&ops::peer_stop(device).context("peer-stop failed")?))?;

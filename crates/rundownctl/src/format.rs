@@ -107,6 +107,7 @@ pub fn peer_stats(stats: &PeerStats) -> String {
     };
     Table::new()
         .row("operations", stats.operations)
+        .row("in timer DPC", stats.dispatch_operations)
         .row("refused", stats.refused)
         .row("inconsistencies", stats.inconsistencies)
         .row("generations seen", stats.generations_seen)
@@ -221,6 +222,7 @@ mod tests {
     fn peer_stats_table() {
         let stats = PeerStats {
             operations: 1000,
+            dispatch_operations: 0,
             refused: 4,
             inconsistencies: 0,
             generations_seen: 12,
@@ -229,7 +231,7 @@ mod tests {
         };
         assert_eq!(
             peer_stats(&stats),
-            "operations        1000\nrefused           4\ninconsistencies   0\ngenerations seen  12\n\
+            "operations        1000\nin timer DPC      0\nrefused           4\ninconsistencies   0\ngenerations seen  12\n\
              last generation   13\nrunning           yes\n"
         );
         assert!(peer_stats(&PeerStats::default()).ends_with("running           no\n"));

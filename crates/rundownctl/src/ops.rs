@@ -191,15 +191,15 @@ mod tests {
     #[test]
     fn peer_requests() {
         let mut peer = FakePeer::new();
-        peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 1 }).unwrap();
-        assert_eq!(peer.calls[0], (0x8352_A400, vec![50, 0, 0, 0, 1, 0, 0, 0], 0));
+        peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 1, ..PeerStartRequest::default() }).unwrap();
+        assert_eq!(peer.calls[0], (0x8352_A400, vec![50, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], 0));
         let err = peer_start(&mut peer, PeerStartRequest::default()).unwrap_err();
         assert_eq!(err.status(), Some(NtStatus::INVALID_DEVICE_STATE));
         peer.stats.operations = 9;
         assert_eq!(peer_stats(&mut peer).unwrap().running, 1);
         let stopped = peer_stop(&mut peer).unwrap();
         assert_eq!((stopped.operations, stopped.running), (9, 0));
-        assert_eq!(peer.calls[3], (0x8352_A404, vec![], 48));
+        assert_eq!(peer.calls[3], (0x8352_A404, vec![], 56));
         assert_eq!(peer_stop(&mut peer).unwrap_err().status(), Some(NtStatus::INVALID_DEVICE_STATE));
         // The shared device does not know the peer's codes.
         let err = peer_stats(&mut FakeDriver::new()).unwrap_err();

@@ -5,7 +5,7 @@
 //! and every other `#define` is what bindgen makes of an integer macro that fits: `u32`.
 //! `tests/layout.rs` checks every value against mingw-w64's DDK headers.
 
-use crate::types::{NTSTATUS, POOL_FLAGS};
+use crate::types::{NTSTATUS, POBJECT_TYPE, POOL_FLAGS};
 
 // ---------------------------------------------------------------------------------------------
 // NTSTATUS values (ntstatus.h)
@@ -290,3 +290,19 @@ pub const DOMAIN_ALIAS_RID_USERS: u32 = 0x0000_0221;
 pub const EX_RUNDOWN_ACTIVE: u32 = 0x1;
 pub const EX_RUNDOWN_COUNT_SHIFT: u32 = 0x1;
 pub const EX_RUNDOWN_COUNT_INC: u32 = 1 << EX_RUNDOWN_COUNT_SHIFT;
+
+// ---------------------------------------------------------------------------------------------
+// Variables ntoskrnl.exe exports (wdm.h). bindgen's VARS pass puts them here, as in the real
+// crate; wdm.h declares `extern POBJECT_TYPE *IoFileObjectType;` (the import slot), hence the
+// extra level of pointer: callers pass `*IoFileObjectType`.
+//
+// One difference, in the link name only: the WDK's ntoskrnl.lib defines the symbol
+// `IoFileObjectType` as the import slot itself (a CONSTANT export), but mingw-w64's
+// libntoskrnl.a defines only `__imp_IoFileObjectType`, the same slot under its import name.
+// The stand-in links to that name, so the static means the same thing in both builds.
+// ---------------------------------------------------------------------------------------------
+
+unsafe extern "C" {
+    #[link_name = "__imp_IoFileObjectType"]
+    pub static mut IoFileObjectType: *mut POBJECT_TYPE;
+}

@@ -86,6 +86,14 @@ unsafe extern "C" {
         Alertable: BOOLEAN,
         Timeout: PLARGE_INTEGER,
     ) -> NTSTATUS;
+
+    // ----- Timers and DPCs -----
+    pub fn KeInitializeTimerEx(Timer: PKTIMER, Type: TIMER_TYPE);
+    pub fn KeSetTimerEx(Timer: PKTIMER, DueTime: LARGE_INTEGER, Period: LONG, Dpc: PKDPC) -> BOOLEAN;
+    pub fn KeCancelTimer(arg1: PKTIMER) -> BOOLEAN;
+    pub fn KeInitializeDpc(Dpc: PRKDPC, DeferredRoutine: PKDEFERRED_ROUTINE, DeferredContext: PVOID);
+    pub fn KeFlushQueuedDpcs();
+
     #[must_use]
     pub fn KeDelayExecutionThread(WaitMode: KPROCESSOR_MODE, Alertable: BOOLEAN, Interval: PLARGE_INTEGER) -> NTSTATUS;
 

@@ -125,6 +125,13 @@ pub mod _EVENT_TYPE {
 }
 pub type EVENT_TYPE = _EVENT_TYPE::Type;
 
+pub mod _TIMER_TYPE {
+    pub type Type = i32;
+    pub const NotificationTimer: Type = 0;
+    pub const SynchronizationTimer: Type = 1;
+}
+pub type TIMER_TYPE = _TIMER_TYPE::Type;
+
 pub mod _MODE {
     pub type Type = i32;
     pub const KernelMode: Type = 0;
@@ -620,6 +627,20 @@ pub struct _KDPC__bindgen_ty_1__bindgen_ty_1 {
 pub type KDPC = _KDPC;
 pub type PKDPC = *mut _KDPC;
 pub type PRKDPC = *mut _KDPC;
+
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct _KTIMER {
+    pub Header: DISPATCHER_HEADER,
+    pub DueTime: ULARGE_INTEGER,
+    pub TimerListEntry: LIST_ENTRY,
+    pub Dpc: *mut _KDPC,
+    pub Processor: ULONG,
+    pub Period: ULONG,
+}
+pub type KTIMER = _KTIMER;
+pub type PKTIMER = *mut _KTIMER;
+pub type PRKTIMER = *mut _KTIMER;
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1201,6 +1222,7 @@ zeroed_default!(
     _KEVENT,
     _KDPC,
     _KDPC__bindgen_ty_1,
+    _KTIMER,
     _KDEVICE_QUEUE_ENTRY,
     _KDEVICE_QUEUE,
     _KDEVICE_QUEUE__bindgen_ty_1,

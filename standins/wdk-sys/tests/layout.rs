@@ -331,6 +331,14 @@ fn kernel_object_checks(c: &mut Checks) {
         offset_of!(KDPC, ProcessorHistory) as u64,
     );
 
+    ty!(c, KTIMER, "KTIMER");
+    field!(c, KTIMER, "KTIMER", Header);
+    field!(c, KTIMER, "KTIMER", DueTime);
+    field!(c, KTIMER, "KTIMER", TimerListEntry);
+    field!(c, KTIMER, "KTIMER", Dpc);
+    field!(c, KTIMER, "KTIMER", Processor);
+    field!(c, KTIMER, "KTIMER", Period);
+
     ty!(c, KDEVICE_QUEUE_ENTRY, "KDEVICE_QUEUE_ENTRY");
     field!(c, KDEVICE_QUEUE_ENTRY, "KDEVICE_QUEUE_ENTRY", DeviceListEntry);
     field!(c, KDEVICE_QUEUE_ENTRY, "KDEVICE_QUEUE_ENTRY", SortKey);
@@ -895,6 +903,8 @@ fn constant_checks(c: &mut Checks) {
         c,
         _EVENT_TYPE::NotificationEvent,
         _EVENT_TYPE::SynchronizationEvent,
+        _TIMER_TYPE::NotificationTimer,
+        _TIMER_TYPE::SynchronizationTimer,
         _MODE::KernelMode,
         _MODE::UserMode,
         _MODE::MaximumMode,
@@ -1140,6 +1150,7 @@ fn defaults_exist_and_are_zero() {
     exists::<INTERFACE>();
     exists::<IO_SECURITY_CONTEXT>();
     exists::<KDPC>();
+    exists::<KTIMER>();
     exists::<KAPC>();
     exists::<GUID>();
 

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use rundown_abi::peer::{PEER_WIN32_PATH, PeerIoctl, PeerStartRequest, PeerStats};
+use rundown_abi::peer::{PEER_WIN32_PATH, PeerIoctl, PeerMode, PeerStartRequest, PeerStats};
 use rundown_wine_tests::{Artifacts, Loader, PEER_SERVICE, Rig, STEP, Session};
 
 /// Loads the owner and the peer in a host named after the test, runs `case`, then unloads both
@@ -99,7 +99,7 @@ fn the_peer_reads_consistently_while_the_owner_rotates() {
         let mut owner = rig.session()?;
         let mut peer = peer_session(rig)?;
         ok(&mut owner, "write aaaaaaaa")?;
-        peer_start(&mut peer, PeerStartRequest { hold_us: 50, pause_us: 0 })?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 50, ..PeerStartRequest::default() })?;
         until_peer_works(&mut peer)?;
         for round in 0..20u8 {
             let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
@@ -116,11 +116,46 @@ fn the_peer_reads_consistently_while_the_owner_rotates() {
     });
 }
 
+/// Dispatch mode: Wine 8 fires a KTIMER's DPC (on a thread-pool thread; it models no IRQL), so
+/// the iterations run in the timer's DPC routine with an `Irql<Dispatch>` token. The stop cancels
+/// the timer (Wine's KeCancelTimer waits for a running callback) and flushes (a stub in Wine)
+/// before the interface reference is dropped, so the owner then unloads with 0 pool.
+#[test]
+fn the_peer_reads_consistently_from_a_timer_dpc() {
+    with_peer("peer_dispatch", |rig| {
+        let mut owner = rig.session()?;
+        let mut peer = peer_session(rig)?;
+        ok(&mut owner, "write aaaaaaaa")?;
+        peer_start(
+            &mut peer,
+            PeerStartRequest { pause_us: 1_000, mode: PeerMode::DISPATCH, ..PeerStartRequest::default() },
+        )?;
+        until_peer_works(&mut peer)?;
+        for round in 0..20u8 {
+            let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
+            ok(&mut owner, &format!("write {payload}"))?;
+            ok(&mut owner, "rotate")?;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let stats = peer_stop(&mut peer)?;
+        ensure!(stats.dispatch_operations > 0, "no iteration ran in the timer DPC: {stats:?}");
+        ensure!(stats.dispatch_operations == stats.operations, "iterations outside the DPC: {stats:?}");
+        ensure!(stats.inconsistencies == 0, "the peer saw inconsistent reads: {stats:?}");
+        ensure!(stats.generations_seen >= 2, "the peer never saw a rotation: {stats:?}");
+        // PEER_START with a mode the peer does not know is refused.
+        let bad = PeerStartRequest { mode: PeerMode(7), ..PeerStartRequest::default() };
+        let answer = peer.send(&format!("raw {:#x} {} 0", PeerIoctl::Start.code(), hex(&bad.to_bytes())))?;
+        ensure!(!answer.ok && answer.line.contains("INVALID_PARAMETER"), "unknown mode: `{}`", answer.line);
+        owner.close()?;
+        peer.close()
+    });
+}
+
 #[test]
 fn a_rotation_waits_for_the_peers_hold() {
     with_peer("peer_hold", |rig| {
         let mut peer = peer_session(rig)?;
-        peer_start(&mut peer, PeerStartRequest { hold_us: 300_000, pause_us: 0 })?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 300_000, ..PeerStartRequest::default() })?;
         let mut owner = rig.session()?;
         // The peer holds for 300 ms at a time; a QUERY between its holds sees none.
         until_held(&mut owner)?;
@@ -141,7 +176,7 @@ fn a_rotation_waits_for_the_peers_hold() {
 fn a_peer_stopped_while_holding_lets_the_owner_rotate_and_unload() {
     with_peer("peer_stopped", |rig| {
         let mut peer = peer_session(rig)?;
-        peer_start(&mut peer, PeerStartRequest { hold_us: 200_000, pause_us: 0 })?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 200_000, ..PeerStartRequest::default() })?;
         let mut watcher = rig.session()?;
         until_held(&mut watcher)?;
         watcher.close()?;
@@ -189,7 +224,7 @@ fn a_rotation_with_100_holds_outstanding() {
 fn the_owner_unload_waits_until_the_peer_lets_go() {
     with_peer("owner_stop_with_peer", |rig| {
         let mut peer = peer_session(rig)?;
-        peer_start(&mut peer, PeerStartRequest { hold_us: 1_000, pause_us: 0 })?;
+        peer_start(&mut peer, PeerStartRequest { hold_us: 1_000, ..PeerStartRequest::default() })?;
         until_peer_works(&mut peer)?;
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;

@@ -138,6 +138,7 @@ pub enum PeerReport {
 pub fn peer_run(before: &PeerStats, after: &PeerStats) -> PeerStats {
     PeerStats {
         operations: after.operations.saturating_sub(before.operations),
+        dispatch_operations: after.dispatch_operations.saturating_sub(before.dispatch_operations),
         refused: after.refused.saturating_sub(before.refused),
         inconsistencies: after.inconsistencies.saturating_sub(before.inconsistencies),
         generations_seen: after.generations_seen.saturating_sub(before.generations_seen),
@@ -464,6 +465,7 @@ mod tests {
     fn the_peers_counts_over_one_run() {
         let before = PeerStats {
             operations: 100,
+            dispatch_operations: 0,
             refused: 5,
             inconsistencies: 1,
             generations_seen: 7,
@@ -472,6 +474,7 @@ mod tests {
         };
         let after = PeerStats {
             operations: 150,
+            dispatch_operations: 0,
             refused: 9,
             inconsistencies: 1,
             generations_seen: 17,
@@ -482,6 +485,7 @@ mod tests {
             peer_run(&before, &after),
             PeerStats {
                 operations: 50,
+                dispatch_operations: 0,
                 refused: 4,
                 inconsistencies: 0,
                 generations_seen: 10,
@@ -502,6 +506,7 @@ mod tests {
         assert_eq!(peer_line(&PeerReport::Off), "peer: not started (--no-peer)");
         let run = PeerStats {
             operations: 9,
+            dispatch_operations: 0,
             refused: 1,
             inconsistencies: 0,
             generations_seen: 3,

@@ -41,7 +41,7 @@ impl Settings {
             duration: args.seconds,
             clients: args.clients,
             rotate_every: Duration::from_millis(args.rotate_every_ms),
-            peer: PeerStartRequest { hold_us: DEFAULT_PEER_HOLD_US, pause_us: 0 },
+            peer: PeerStartRequest { hold_us: DEFAULT_PEER_HOLD_US, ..PeerStartRequest::default() },
             client_grace: CLIENT_GRACE,
         }
     }
@@ -176,7 +176,7 @@ mod tests {
             duration: Duration::from_millis(100),
             clients,
             rotate_every: Duration::from_millis(5),
-            peer: PeerStartRequest { hold_us: 50, pause_us: 0 },
+            peer: PeerStartRequest { hold_us: 50, ..PeerStartRequest::default() },
             client_grace: Duration::from_millis(500),
         }
     }
@@ -207,7 +207,7 @@ mod tests {
         assert!(totals.passed(), "{lines:#?}");
         assert_eq!(totals.ops, 1300);
         assert!(totals.rotations >= 2, "{lines:#?}");
-        assert_eq!(peer.started_with, Some(PeerStartRequest { hold_us: 50, pause_us: 0 }));
+        assert_eq!(peer.started_with, Some(PeerStartRequest { hold_us: 50, ..PeerStartRequest::default() }));
         assert_eq!(peer.stats.running, 0);
         assert_eq!(lines[0], "settings: 0.1 s, 3 clients, ROTATE every 5 ms, peer holding 50 us, pausing 0 us");
         assert_eq!(lines[1], "client 0: ops=100 refused=2 torn=0 lost=0 faults=0 (exit 0)");

@@ -17,13 +17,21 @@
  *      { RUNDOWN_INTERFACE_GUID, sizeof(RUNDOWN_SHARED_INTERFACE), RUNDOWN_INTERFACE_VERSION }
  *      (20 bytes); output a RUNDOWN_SHARED_INTERFACE (exactly 72 bytes).
  *   3. On STATUS_SUCCESS the driver has filled the table, every pointer in it is non-null, and
- *      one interface reference has been taken for the caller. The handle is no longer needed
- *      (ZwClose it); the reference is what keeps the table usable.
+ *      one interface reference has been taken for the caller. Before closing the handle, take a
+ *      reference to its file object: ObReferenceObjectByHandle(handle, 0, *IoFileObjectType,
+ *      KernelMode, &FileObject, NULL); then ZwClose the handle. The interface reference keeps
+ *      the table usable; the file object keeps the rundown driver's image loaded (Windows does
+ *      not call a driver's DriverUnload while a file object of its device exists).
  *   4. When the peer no longer uses the table (at the latest in its DriverUnload), it calls
- *      Table.Header.InterfaceDereference(Table.Header.Context), once per reference it holds.
+ *      Table.Header.InterfaceDereference(Table.Header.Context), once per reference it holds,
+ *      and only after the last of those calls has returned, ObDereferenceObject(FileObject).
  *      While any reference is held the rundown driver cannot unload: InterfaceReference and
  *      InterfaceDereference hold driver-level run-down protection, and its DriverUnload waits
- *      until the last reference is dropped.
+ *      until the last reference is dropped. That wait can end while the peer's thread is still
+ *      returning from InterfaceDereference through the rundown driver's code; the file object,
+ *      dereferenced afterwards, keeps the image mapped until then. (Wine 8 is the exception:
+ *      its ObReferenceObjectByHandle faults on a device handle, and it calls DriverUnload with
+ *      file objects alive anyway; the sample peer's portable flavour skips the file object.)
  *
  * GET_INTERFACE fails, first failure wins, with:
  *   STATUS_ACCESS_DENIED          sent from user mode (before anything else is looked at);
@@ -38,7 +46,8 @@
  *   2. calls Read, Write or QueryGeneration with that hold: they reach the generation the hold
  *      pins, which no rotation can free meanwhile (a rotation waits for the hold);
  *   3. calls Release with the hold, once;
- *   4. calls InterfaceDereference when it no longer uses the table.
+ *   4. calls InterfaceDereference when it no longer uses the table, then dereferences the file
+ *      object it took in step 3 of GETTING IT.
  * Context (Table.Header.Context) is passed back as the first argument of every function.
  *
  * IRQL. Acquire, Release, Read, Write, QueryGeneration, InterfaceReference and

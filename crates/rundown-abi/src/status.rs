@@ -19,7 +19,7 @@ use core::fmt;
 pub struct NtStatus(pub i32);
 
 /// Every named status: value and ntstatus.h name.
-const NAMES: [(NtStatus, &str); 12] = [
+const NAMES: [(NtStatus, &str); 14] = [
     (NtStatus::SUCCESS, "STATUS_SUCCESS"),
     (NtStatus::INVALID_PARAMETER, "STATUS_INVALID_PARAMETER"),
     (NtStatus::INVALID_DEVICE_REQUEST, "STATUS_INVALID_DEVICE_REQUEST"),
@@ -32,6 +32,8 @@ const NAMES: [(NtStatus, &str); 12] = [
     (NtStatus::INSUFFICIENT_RESOURCES, "STATUS_INSUFFICIENT_RESOURCES"),
     (NtStatus::INVALID_DEVICE_STATE, "STATUS_INVALID_DEVICE_STATE"),
     (NtStatus::NOT_SUPPORTED, "STATUS_NOT_SUPPORTED"),
+    (NtStatus::CANCELLED, "STATUS_CANCELLED"),
+    (NtStatus::FILE_CLOSED, "STATUS_FILE_CLOSED"),
 ];
 
 impl NtStatus {
@@ -59,6 +61,11 @@ impl NtStatus {
     pub const INVALID_DEVICE_STATE: Self = Self::from_bits(0xC000_0184);
     /// `STATUS_NOT_SUPPORTED` (0xC00000BB).
     pub const NOT_SUPPORTED: Self = Self::from_bits(0xC000_00BB);
+    /// `STATUS_CANCELLED` (0xC0000120): a pended request was cancelled, or its handle cleaned up.
+    pub const CANCELLED: Self = Self::from_bits(0xC000_0120);
+    /// `STATUS_FILE_CLOSED` (0xC0000128): the handle's CLEANUP ran while the request was in the
+    /// driver.
+    pub const FILE_CLOSED: Self = Self::from_bits(0xC000_0128);
 
     /// Every status this crate names, in declaration order.
     ///
@@ -66,8 +73,8 @@ impl NtStatus {
     /// use rundown_abi::NtStatus;
     /// assert!(NtStatus::ALL.contains(&NtStatus::NOT_FOUND));
     /// ```
-    pub const ALL: [Self; 12] = {
-        let mut all = [Self::SUCCESS; 12];
+    pub const ALL: [Self; 14] = {
+        let mut all = [Self::SUCCESS; 14];
         let mut i = 0;
         while i < NAMES.len() {
             all[i] = NAMES[i].0;
@@ -163,7 +170,7 @@ mod tests {
 
     #[test]
     fn values_match_ntstatus_h() {
-        let expected: [(NtStatus, u32); 12] = [
+        let expected: [(NtStatus, u32); 14] = [
             (NtStatus::SUCCESS, 0),
             (NtStatus::INVALID_PARAMETER, 0xC000_000D),
             (NtStatus::INVALID_DEVICE_REQUEST, 0xC000_0010),
@@ -176,6 +183,8 @@ mod tests {
             (NtStatus::INSUFFICIENT_RESOURCES, 0xC000_009A),
             (NtStatus::INVALID_DEVICE_STATE, 0xC000_0184),
             (NtStatus::NOT_SUPPORTED, 0xC000_00BB),
+            (NtStatus::CANCELLED, 0xC000_0120),
+            (NtStatus::FILE_CLOSED, 0xC000_0128),
         ];
         for (status, raw) in expected {
             assert_eq!(status.raw().cast_unsigned(), raw, "{status}");

@@ -1,19 +1,22 @@
-//! One generation of the shared object, and the nonpaged allocation that holds it.
+//! One generation of the shared object.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::payload::{Payload, Snapshot};
+use crate::payload::Payload;
 
 /// The shared object: a generation number and a payload. ROTATE retires it and installs the
-/// next generation, which starts with a copy of the payload.
+/// next generation in its place, with the same payload.
 ///
 /// ```
+/// use rundown::irql::PassiveLevel;
 /// use rundown_service::Generation;
-/// let first = Generation::new(1);
-/// first.payload().write(b"config");
-/// let second = Generation::succeeding(&first);
-/// assert_eq!((second.number(), second.payload().read().data()), (2, &b"config"[..]));
+///
+/// let mut irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let mut object = Generation::new(1);
+/// object.payload().write(b"config", &mut irql);
+/// object.advance(); // only with nobody inside: the rotator runs it down first
+/// assert_eq!((object.number(), object.payload().read().data()), (2, &b"config"[..]));
 /// ```
 #[derive(Debug)]
 pub struct Generation {
@@ -23,16 +26,23 @@ pub struct Generation {
 
 impl Generation {
     /// Generation `number` with an empty payload.
+    #[cfg(not(loom))]
+    #[must_use]
+    pub const fn new(number: u64) -> Self {
+        Self { number, payload: Payload::new() }
+    }
+
+    /// Generation `number` with an empty payload (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
     #[must_use]
     pub fn new(number: u64) -> Self {
         Self { number, payload: Payload::new() }
     }
 
-    /// The generation after `previous`, holding a copy of its payload at the same version.
-    #[must_use]
-    pub fn succeeding(previous: &Self) -> Self {
-        let snapshot: Snapshot = previous.payload.read();
-        Self { number: previous.number + 1, payload: Payload::from_snapshot(&snapshot) }
+    /// Becomes the next generation, keeping the payload at its version. The `&mut` proves that
+    /// nobody is inside: the rotator calls it between a run-down and the reinitialize.
+    pub fn advance(&mut self) {
+        self.number += 1;
     }
 
     /// The generation number: 1 for the first, one more for each rotation.

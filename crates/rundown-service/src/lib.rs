@@ -7,6 +7,9 @@
 //! - [`HandleState`]: the protection one open handle holds between ACQUIRE and RELEASE or its
 //!   cleanup;
 //! - [`Rotator`]: the owner, which retires the object under load and replaces it;
+//! - [`PendingRotation`]: the pended ROTATE, completed once: by the rotation, its cancellation,
+//!   its handle's cleanup or the unload;
+//! - [`KernelCallers`]: which requests count as kernel-mode (only they get the peer interface);
 //! - [`PeerReferences`]: the interface references peer drivers hold, which the unload waits for;
 //! - [`Stats`]: the counters STATS reports.
 //!
@@ -15,28 +18,27 @@
 //!
 //! ```
 //! use rundown::irql::PassiveLevel;
-//! use rundown::RundownRef;
+//! use rundown::Rundown;
 //! use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
-//! use rundown_service::{PoolUsage, Reply, Request, Rotator, Service};
+//! use rundown_service::{Generation, PoolUsage, Reply, Request, Rotator, Service};
 //!
-//! let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-//! let mut storage = RundownRef::new();
-//! let owner = storage.owner(&irql);
-//! let service = Service::new(owner.protection(), || PoolUsage::default()).expect("pool");
-//! let mut rotator = Rotator::new(owner, &service);
+//! let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+//! let object = Rundown::new(Generation::new(1));
+//! let service = Service::new(&object, || PoolUsage::default());
+//! let mut rotator = Rotator::new(&service).expect("the owner is unclaimed");
 //!
 //! let handle = service.open_handle();
 //! let input = AcquireRequest { count: 1 }.to_bytes();
 //! let acquire = Request { code: Ioctl::Acquire.code(), input: &input, output_len: 4, from_user_mode: true };
-//! assert!(matches!(service.control(&handle, &acquire, &irql), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+//! assert!(matches!(service.control(&handle, &acquire, &mut irql), Ok(Reply::Holds(h)) if h.handle_holds == 1));
 //!
 //! // A handle that holds protection may not rotate: it would wait for itself.
 //! let rotate = Request { code: Ioctl::Rotate.code(), input: &[], output_len: 24, from_user_mode: true };
-//! assert_eq!(service.control(&handle, &rotate, &irql).unwrap_err(), NtStatus::INVALID_DEVICE_STATE);
+//! assert_eq!(service.control(&handle, &rotate, &mut irql).unwrap_err(), NtStatus::INVALID_DEVICE_STATE);
 //!
-//! // Closing the handle releases its hold, and the owner can rotate.
+//! // Cleaning the handle up releases its hold, and the owner can rotate.
 //! service.cleanup(&handle, &irql);
-//! assert_eq!(rotator.rotate(&irql).expect("pool").new_generation, 2);
+//! assert_eq!(rotator.rotate(&irql).new_generation, 2);
 //! ```
 #![no_std]
 
@@ -44,8 +46,11 @@ extern crate alloc;
 
 mod generation;
 mod handle;
+mod kernel_callers;
 mod payload;
 mod peers;
+mod pending;
+mod registry;
 mod reply;
 mod rotator;
 mod service;
@@ -53,9 +58,12 @@ mod stats;
 
 pub use generation::{Generation, try_box};
 pub use handle::HandleState;
+pub use kernel_callers::KernelCallers;
 pub use payload::{Payload, Snapshot};
-pub use peers::PeerReferences;
+pub use peers::{PeerReferences, peer_read, peer_write};
+pub use pending::{CancellableRequest, HandleKey, PendingRotation};
+pub use registry::{Registered, Registry};
 pub use reply::Reply;
 pub use rotator::{Retired, Rotator};
-pub use service::{Request, Service};
+pub use service::{Dispatched, Request, Service};
 pub use stats::{PoolUsage, Stats};

@@ -1,28 +1,37 @@
 //! The shared object's payload: bytes that readers never see half-written.
 
-use core::hint::spin_loop;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use core::sync::atomic::{AtomicU32, AtomicU64, fence};
-
+use rundown::SpinLock;
+use rundown::irql::{AtMost, Dispatch, Irql};
+use rundown::sync::Ordering::{Acquire, Relaxed, Release};
+use rundown::sync::{AtomicU32, AtomicU64, fence, spin_loop};
 use rundown_abi::MAX_PAYLOAD;
 
 const WORDS: usize = MAX_PAYLOAD / 8;
 #[expect(clippy::cast_possible_truncation, reason = "MAX_PAYLOAD is 256")]
 const MAX_LEN: u32 = MAX_PAYLOAD as u32;
 
-/// A payload of at most [`MAX_PAYLOAD`] bytes behind a sequence lock.
+/// A payload of at most [`MAX_PAYLOAD`] bytes behind a sequence lock, as Linux's `seqlock_t`:
+/// writers take a spin lock, readers take nothing and retry.
 ///
 /// Run-down protection keeps the object alive; it does not order readers against writers. The
 /// sequence number does: it is odd while a write is in progress, and a reader that saw it change
-/// reads again. Writers exclude each other by moving it from even to odd.
+/// reads again. A reader spins while it is odd, which is safe at any IRQL up to `DISPATCH_LEVEL`
+/// only because a writer holds the spin lock for the whole write: it runs at `DISPATCH_LEVEL`
+/// and cannot be preempted on its processor, so no reader ever spins on the processor of a
+/// writer it waits for. [`write`](Self::write) takes that lock itself, so no write can happen
+/// without it.
 ///
 /// # Invariants
-/// `sequence` is even whenever no writer is between its two stores; `len <= MAX_PAYLOAD`.
+/// `sequence` is odd exactly while the holder of `writer` is between its two stores;
+/// `len <= MAX_PAYLOAD`.
 ///
 /// ```
+/// use rundown::irql::PassiveLevel;
 /// use rundown_service::Payload;
+///
+/// let mut irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
 /// let payload = Payload::new();
-/// assert_eq!(payload.write(b"hello"), 1);
+/// assert_eq!(payload.write(b"hello", &mut irql), 1);
 /// let snapshot = payload.read();
 /// assert_eq!((snapshot.version, snapshot.data()), (1, &b"hello"[..]));
 /// ```
@@ -30,6 +39,7 @@ pub struct Payload {
     sequence: AtomicU64,
     len: AtomicU32,
     words: [AtomicU64; WORDS],
+    writer: SpinLock<()>,
 }
 
 /// A consistent copy of a [`Payload`].
@@ -53,18 +63,27 @@ impl Snapshot {
 
 impl Payload {
     /// An empty payload at version 0.
+    #[cfg(not(loom))]
     #[must_use]
-    pub fn new() -> Self {
-        Self { sequence: AtomicU64::new(0), len: AtomicU32::new(0), words: [const { AtomicU64::new(0) }; WORDS] }
+    pub const fn new() -> Self {
+        Self {
+            sequence: AtomicU64::new(0),
+            len: AtomicU32::new(0),
+            words: [const { AtomicU64::new(0) }; WORDS],
+            writer: SpinLock::new(()),
+        }
     }
 
-    /// A payload holding `snapshot`'s bytes at its version.
+    /// An empty payload at version 0 (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
     #[must_use]
-    pub fn from_snapshot(snapshot: &Snapshot) -> Self {
-        let payload = Self::new();
-        payload.store(snapshot.data());
-        payload.sequence.store(snapshot.version * 2, Relaxed);
-        payload
+    pub fn new() -> Self {
+        Self {
+            sequence: AtomicU64::new(0),
+            len: AtomicU32::new(0),
+            words: core::array::from_fn(|_| AtomicU64::new(0)),
+            writer: SpinLock::new(()),
+        }
     }
 
     /// Reads a consistent copy, retrying while a write is in progress.
@@ -89,24 +108,21 @@ impl Payload {
         }
     }
 
-    /// Replaces the bytes, returning the new version.
+    /// Replaces the bytes, returning the new version. Takes the writers' spin lock, so the write
+    /// runs at `DISPATCH_LEVEL` from start to end.
     ///
     /// # Panics
     /// If `data` is longer than [`MAX_PAYLOAD`] (requests are validated before they get here).
-    pub fn write(&self, data: &[u8]) -> u64 {
+    pub fn write(&self, data: &[u8], irql: &mut Irql<impl AtMost<Dispatch>>) -> u64 {
         assert!(data.len() <= MAX_PAYLOAD, "payload longer than MAX_PAYLOAD");
-        let mut current = self.sequence.load(Relaxed);
-        loop {
-            if current % 2 == 1 {
-                spin_loop();
-                current = self.sequence.load(Relaxed);
-                continue;
-            }
-            match self.sequence.compare_exchange_weak(current, current + 1, Acquire, Relaxed) {
-                Ok(_) => break,
-                Err(seen) => current = seen,
-            }
-        }
+        let locked = self.writer.lock(irql);
+        self.write_locked(data, locked.irql())
+    }
+
+    /// The write itself; the `DISPATCH_LEVEL` token comes only from the writers' lock.
+    fn write_locked(&self, data: &[u8], _locked: &Irql<Dispatch>) -> u64 {
+        let current = self.sequence.load(Relaxed);
+        self.sequence.store(current + 1, Relaxed);
         // The odd sequence must be visible before any byte changes.
         fence(Release);
         self.store(data);

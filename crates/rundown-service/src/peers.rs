@@ -1,11 +1,12 @@
 //! Interface references: driver-level run-down protection held for peer drivers.
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
-use core::sync::atomic::{AtomicBool, AtomicUsize};
-
 use rundown::irql::{AtMost, Dispatch, Irql};
+use rundown::sync::Ordering::{AcqRel, Acquire, Release};
+use rundown::sync::{AtomicBool, AtomicUsize};
 use rundown::{RundownHolds, RundownRef, count};
-use rundown_abi::NtStatus;
+use rundown_abi::{MAX_PAYLOAD, NtStatus, PeerReadResult};
+
+use crate::Generation;
 
 /// The references peer drivers hold on the interface table (`InterfaceReference` /
 /// `InterfaceDereference`), kept as one run-down protection on the driver-level reference while
@@ -90,6 +91,12 @@ impl<'r> PeerReferences<'r> {
     }
 
     /// `InterfaceDereference`: one reference fewer; the last one releases the protection.
+    ///
+    /// The release is the last thing it does: once the last reference is released, the unload
+    /// may free these references (and, were the peer not keeping a file object of the device,
+    /// the driver image). The peer returns through this code afterwards, which is why a peer
+    /// must keep a referenced file object of the device until after this call: the I/O manager
+    /// then does not call DriverUnload before the peer let go of it.
     pub fn dereference(&self, irql: &Irql<impl AtMost<Dispatch>>) {
         let before = self.count.fetch_sub(1, AcqRel);
         debug_assert!(before > 0, "InterfaceDereference without a reference");
@@ -103,4 +110,46 @@ impl<'r> PeerReferences<'r> {
     pub fn count(&self) -> usize {
         self.count.load(Acquire)
     }
+}
+
+/// The interface's `read`: a consistent copy of `object`'s payload into `buffer`, and what was
+/// read. `STATUS_BUFFER_TOO_SMALL` (with the result filled) when `buffer` is missing or shorter
+/// than the payload. Callable at IRQL <= `DISPATCH_LEVEL`: the payload's readers never wait.
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown_abi::NtStatus;
+/// use rundown_service::{Generation, peer_read, peer_write};
+///
+/// let mut irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let object = Generation::new(1);
+/// assert_eq!(peer_write(&object, b"abc", &mut irql), Ok(1));
+/// let mut buffer = [0u8; 8];
+/// let (status, result) = peer_read(&object, Some(&mut buffer));
+/// assert_eq!((status, result.len, &buffer[..3]), (NtStatus::SUCCESS, 3, &b"abc"[..]));
+/// assert_eq!(peer_read(&object, Some(&mut [0u8; 2])).0, NtStatus::BUFFER_TOO_SMALL);
+/// ```
+pub fn peer_read(object: &Generation, buffer: Option<&mut [u8]>) -> (NtStatus, PeerReadResult) {
+    let snapshot = object.payload().read();
+    let result = PeerReadResult { generation: object.number(), version: snapshot.version, len: snapshot.len };
+    let data = snapshot.data();
+    match buffer.and_then(|buffer| buffer.get_mut(..data.len())) {
+        Some(target) => {
+            target.copy_from_slice(data);
+            (NtStatus::SUCCESS, result)
+        }
+        None => (NtStatus::BUFFER_TOO_SMALL, result),
+    }
+}
+
+/// The interface's `write`: replaces `object`'s payload, returning the new version. Callable at
+/// IRQL <= `DISPATCH_LEVEL`: the payload's writers take a spin lock.
+///
+/// # Errors
+/// `STATUS_INVALID_PARAMETER` for more than [`MAX_PAYLOAD`] bytes.
+pub fn peer_write(object: &Generation, data: &[u8], irql: &mut Irql<impl AtMost<Dispatch>>) -> Result<u64, NtStatus> {
+    if data.len() > MAX_PAYLOAD {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    Ok(object.payload().write(data, irql))
 }

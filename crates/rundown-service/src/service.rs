@@ -1,20 +1,20 @@
 //! The request handler: what every IOCTL does, checked in the ABI's order, without the kernel.
 
 use core::num::NonZeroU32;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64};
 
 use rundown::irql::{AtMost, Dispatch, Irql};
-use rundown::{RundownHolds, RundownRef};
+use rundown::sync::Ordering::{Acquire, Release, SeqCst};
+use rundown::sync::{AtomicBool, AtomicU32, AtomicU64};
+use rundown::{Rundown, RundownHolds, RundownRef};
 use rundown_abi::{
     AcquireRequest, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, QueryReply, RUNDOWN_INTERFACE_GUID,
     RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface, StatsReply, WireError, WriteReply,
     WriteRequest,
 };
 
-use crate::generation::{Generation, try_box};
+use crate::generation::Generation;
 use crate::stats::{PoolUsage, Stats};
-use crate::{HandleState, Reply};
+use crate::{CancellableRequest, HandleKey, HandleState, PendingRotation, Reply};
 
 /// One device control request, as the dispatch routine found it in the IRP.
 #[derive(Clone, Copy, Debug)]
@@ -25,45 +25,50 @@ pub struct Request<'b> {
     pub input: &'b [u8],
     /// `OutputBufferLength`.
     pub output_len: usize,
-    /// `Irp->RequestorMode == UserMode`.
+    /// The request came from user mode (see [`KernelCallers`](crate::KernelCallers)).
     pub from_user_mode: bool,
+}
+
+/// What [`Service::dispatch`] did with a request.
+#[expect(clippy::large_enum_variant, reason = "returned once per request, on the stack, as `Reply` is")]
+#[derive(Debug)]
+pub enum Dispatched<C> {
+    /// Complete the request now with this answer.
+    Complete(C, Result<Reply, NtStatus>),
+    /// A ROTATE, pended and cancellable: the rotator, its cancellation, its handle's CLEANUP or
+    /// the unload completes it, through [`PendingRotation`].
+    Pended,
 }
 
 /// The driver's shared object and everything requests do to it.
 ///
-/// The object lives in nonpaged pool behind `current`, guarded by run-down protection on
-/// `protection`. Every access holds protection for its whole length, so the
-/// [`Rotator`](crate::Rotator), which frees an object only after its run-down wait returned,
-/// never frees one in use.
-///
-/// # Invariants
-/// - `current` is null or points at a live [`Generation`] allocated by [`try_box`]; only the
-///   rotator changes it, and only between a completed run-down and the reinitialize.
-/// - `generation` and `state` mirror `current` for QUERY while the object cannot be entered.
+/// The object is a [`Rundown<Generation>`]: every access holds run-down protection for its whole
+/// length, and the [`Rotator`](crate::Rotator), which owns it, changes it only once its run-down
+/// wait returned. From [`begin_unload`](Self::begin_unload) on, every new ACQUIRE, READ, WRITE,
+/// ROTATE and GET_INTERFACE is answered `STATUS_DELETE_PENDING`, while RELEASE and CLEANUP keep
+/// working, so holders can let go and the unload's wait ends.
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
-/// use rundown::RundownRef;
+/// use rundown::Rundown;
 /// use rundown_abi::{Ioctl, WriteRequest};
-/// use rundown_service::{PoolUsage, Reply, Request, Service};
+/// use rundown_service::{Generation, PoolUsage, Reply, Request, Service};
 ///
-/// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-/// let mut storage = RundownRef::new();
-/// let owner = storage.owner(&irql);
-/// let service = Service::new(owner.protection(), || PoolUsage::default()).expect("pool");
+/// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+/// let object = Rundown::new(Generation::new(1));
+/// let service = Service::new(&object, || PoolUsage::default());
 /// let handle = service.open_handle();
 /// let write = WriteRequest::new(b"hello").unwrap();
 /// let input = &write.to_bytes()[..write.wire_len()];
 /// let request = Request { code: Ioctl::Write.code(), input, output_len: 8, from_user_mode: true };
-/// assert!(matches!(service.control(&handle, &request, &irql), Ok(Reply::Write(reply)) if reply.version == 1));
+/// assert!(matches!(service.control(&handle, &request, &mut irql), Ok(Reply::Write(reply)) if reply.version == 1));
 /// ```
 pub struct Service<'r> {
-    protection: &'r RundownRef,
-    current: AtomicPtr<Generation>,
+    object: &'r Rundown<Generation>,
+    /// The generation number, for QUERY while the object cannot be entered.
     generation: AtomicU64,
     state: AtomicU32,
-    rotation_pending: AtomicBool,
-    closing: AtomicBool,
+    unloading: AtomicBool,
     pub(crate) stats: Stats,
     /// Object protection peer drivers hold through the interface's `acquire`.
     peer_holds: RundownHolds<'r, RundownRef>,
@@ -71,34 +76,28 @@ pub struct Service<'r> {
 }
 
 impl<'r> Service<'r> {
-    /// Allocates generation 1, guarded by `protection` (active, owned by the caller's
-    /// [`RundownOwner`](rundown::RundownOwner)). `pool_usage` reports the allocator's figures for
-    /// STATS.
-    ///
-    /// # Errors
-    /// `STATUS_INSUFFICIENT_RESOURCES` when the pool refuses the object.
-    pub fn new(protection: &'r RundownRef, pool_usage: fn() -> PoolUsage) -> Result<Self, NtStatus> {
-        let first = try_box(Generation::new(1)).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-        Ok(Self {
-            protection,
-            current: AtomicPtr::new(alloc::boxed::Box::into_raw(first)),
+    /// The service of `object`, whose owner is still unclaimed (the [`Rotator`](crate::Rotator)
+    /// claims it). `pool_usage` reports the allocator's figures for STATS.
+    pub fn new(object: &'r Rundown<Generation>, pool_usage: fn() -> PoolUsage) -> Self {
+        Self {
+            object,
             generation: AtomicU64::new(1),
             state: AtomicU32::new(ObjectState::Active as u32),
-            rotation_pending: AtomicBool::new(false),
-            closing: AtomicBool::new(false),
+            unloading: AtomicBool::new(false),
             stats: Stats::default(),
-            peer_holds: RundownHolds::new(protection),
+            peer_holds: RundownHolds::new(object.protection()),
             pool_usage,
-        })
+        }
     }
 
     /// The state a new handle starts with (`IRP_MJ_CREATE`).
     #[must_use]
     pub fn open_handle(&self) -> HandleState<'_, 'r> {
-        HandleState { service: self, holds: RundownHolds::new(self.protection) }
+        HandleState { service: self, holds: RundownHolds::new(self.object.protection()) }
     }
 
-    /// Releases what the handle still holds (`IRP_MJ_CLEANUP`), returning how many protections.
+    /// Releases what the handle still holds, for good (`IRP_MJ_CLEANUP`), returning how many
+    /// protections.
     pub fn cleanup(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
         handle.cleanup(irql)
     }
@@ -122,11 +121,23 @@ impl<'r> Service<'r> {
         self.stats.violations()
     }
 
+    /// DriverUnload's first step: new ACQUIRE, READ, WRITE, ROTATE and GET_INTERFACE get
+    /// `STATUS_DELETE_PENDING` from now on; RELEASE and CLEANUP keep working.
+    pub fn begin_unload(&self) {
+        self.unloading.store(true, SeqCst);
+    }
+
+    /// True once [`begin_unload`](Self::begin_unload) ran.
+    #[must_use]
+    pub fn unloading(&self) -> bool {
+        self.unloading.load(SeqCst)
+    }
+
     /// Handles one device control request on behalf of `handle`.
     ///
     /// Checks run in the ABI's order (code, input length, output length, fields, operation), and
-    /// the first failure is the answer. [`Reply::RotateQueued`] means the caller must pend the
-    /// request and have the [`Rotator`](crate::Rotator) finish it.
+    /// the first failure is the answer. [`Reply::RotateQueued`] means the caller pends the
+    /// request in [`PendingRotation`](crate::PendingRotation) for the rotator.
     ///
     /// # Errors
     /// The status the ABI's table gives for the first check that fails.
@@ -134,7 +145,7 @@ impl<'r> Service<'r> {
         &self,
         handle: &HandleState<'_, 'r>,
         request: &Request<'_>,
-        irql: &Irql<impl AtMost<Dispatch>>,
+        irql: &mut Irql<impl AtMost<Dispatch>>,
     ) -> Result<Reply, NtStatus> {
         let ioctl = Ioctl::decode(request.code).map_err(rundown_abi::BadCode::status)?;
         if ioctl == Ioctl::GetInterface && request.from_user_mode {
@@ -155,13 +166,23 @@ impl<'r> Service<'r> {
                 }
                 Ok(Reply::Holds(HoldsReply { handle_holds: handle.held() }))
             }
-            Ioctl::Read => self.with_object_for(handle, irql, Self::read_reply).map(Reply::Read),
+            Ioctl::Read => {
+                self.refuse_while_unloading()?;
+                Ok(Reply::Read(Self::read_reply(&*self.enter_for(handle, irql)?)))
+            }
             Ioctl::Write => {
                 let write = WriteRequest::from_bytes(request.input).map_err(WireError::status)?;
-                let write = |object: &Generation| WriteReply { version: object.payload().write(write.data()) };
-                self.with_object_for(handle, irql, write).map(Reply::Write)
+                self.refuse_while_unloading()?;
+                let object = self.enter_for(handle, irql)?;
+                Ok(Reply::Write(WriteReply { version: object.payload().write(write.data(), irql) }))
             }
-            Ioctl::Rotate => self.queue_rotation(handle).map(|()| Reply::RotateQueued),
+            Ioctl::Rotate => {
+                if handle.held() > 0 {
+                    return Err(NtStatus::INVALID_DEVICE_STATE);
+                }
+                self.refuse_while_unloading()?;
+                Ok(Reply::RotateQueued)
+            }
             Ioctl::Stats => Ok(Reply::Stats(self.stats())),
             Ioctl::GetInterface => {
                 let wanted = GetInterfaceRequest::from_bytes(request.input).map_err(WireError::status)?;
@@ -171,43 +192,58 @@ impl<'r> Service<'r> {
                 if usize::from(wanted.size) < RundownInterface::SIZE {
                     return Err(NtStatus::INVALID_PARAMETER);
                 }
-                if self.closing() {
-                    return Err(NtStatus::DELETE_PENDING);
-                }
+                self.refuse_while_unloading()?;
                 Ok(Reply::InterfaceRequested)
             }
         }
     }
 
-    /// A peer driver's `acquire`: protection on the current generation, kept until
-    /// [`peer_release`](Self::peer_release); `None` while the object runs down.
+    /// [`control`](Self::control), then, for a ROTATE it accepted, pends `irp` in `pending` for
+    /// the rotator: what a dispatch routine does with every device control request.
+    pub fn dispatch<C: CancellableRequest>(
+        &self,
+        handle: &HandleState<'_, 'r>,
+        handle_key: HandleKey,
+        request: &Request<'_>,
+        irp: C,
+        pending: &PendingRotation<C>,
+        irql: &mut Irql<impl AtMost<Dispatch>>,
+    ) -> Dispatched<C> {
+        match self.control(handle, request, irql) {
+            Ok(Reply::RotateQueued) => match pending.queue(irp, handle_key, irql) {
+                Ok(()) => Dispatched::Pended,
+                Err((irp, status)) => Dispatched::Complete(irp, Err(status)),
+            },
+            answer => Dispatched::Complete(irp, answer),
+        }
+    }
+
+    fn refuse_while_unloading(&self) -> Result<(), NtStatus> {
+        if self.unloading() { Err(NtStatus::DELETE_PENDING) } else { Ok(()) }
+    }
+
+    /// A peer driver's `acquire`: protection on the object, kept until
+    /// [`peer_release`](Self::peer_release); `None` while the object runs down or the driver
+    /// unloads.
     ///
     /// The generation returned stays valid until the matching release: rotations wait for it.
     pub fn peer_acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<core::ptr::NonNull<Generation>> {
-        if !self.peer_holds.acquire_many(rundown::count!(1), irql) {
-            self.stats.refused();
-            return None;
+        let kept = if self.unloading() { None } else { self.object.keep_in(&self.peer_holds, irql) };
+        match kept {
+            Some(_) => self.acquired(1),
+            None => self.stats.refused(),
         }
-        self.acquired(1);
-        let current = core::ptr::NonNull::new(self.current.load(Acquire));
-        if current.is_none() {
-            // Retired for good (cannot happen while protection is granted); give it back.
-            let _ = self.peer_release(irql);
-        }
-        current
+        kept
     }
 
     /// A peer driver's `release`; false, releasing nothing, if peers hold no protection.
     pub fn peer_release(&self, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
-        if self.peer_holds.held() == 0 {
-            return false;
-        }
         self.stats.releasing(1, || self.peer_holds.release(rundown::count!(1), irql))
     }
 
     fn query(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> QueryReply {
         // Inside the object when it can be entered; from the mirrors while it runs down.
-        let entered = self.enter(irql, |object| (object.number(), object.payload().read()));
+        let entered = self.enter(irql).map(|object| (object.number(), object.payload().read()));
         let (generation, version, payload_len) = match entered {
             Some((number, snapshot)) => (number, snapshot.version, snapshot.len),
             None => (self.generation(), 0, 0),
@@ -233,11 +269,8 @@ impl<'r> Service<'r> {
         if handle.held().checked_add(count.get()).is_none() || all > u64::from(u32::MAX) {
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         }
-        if !handle.holds.acquire_many(count, irql) {
-            self.stats.refused();
-            return Err(NtStatus::DELETE_PENDING);
-        }
-        self.acquired(count.get());
+        self.refuse_while_unloading()?;
+        handle.acquire(count, irql)?;
         Ok(HoldsReply { handle_holds: handle.held() })
     }
 
@@ -246,134 +279,78 @@ impl<'r> Service<'r> {
         ReadReply { generation: object.number(), version: snapshot.version, len: snapshot.len, payload: snapshot.bytes }
     }
 
-    /// Runs `access` on the current object for `handle`: through one of the handle's own
-    /// protections when it holds any (they stay valid while a rotation runs the object down and
-    /// waits for them), else through a fresh acquisition.
-    fn with_object_for<T>(
-        &self,
-        handle: &HandleState<'_, 'r>,
+    /// The object for `handle`: through one of the handle's own protections when it holds any
+    /// (they stay valid while a rotation runs the object down and waits for them), else through
+    /// a fresh acquisition, which a run-down refuses (counted in the statistics).
+    fn enter_for<'a>(
+        &'a self,
+        handle: &'a HandleState<'_, 'r>,
         irql: &Irql<impl AtMost<Dispatch>>,
-        access: impl FnOnce(&Generation) -> T,
-    ) -> Result<T, NtStatus> {
-        let Some(loan) = handle.lend() else { return self.with_object(irql, access) };
-        debug_assert!(core::ptr::eq(loan.protection(), self.protection));
-        let current = self.current.load(Acquire);
-        // SAFETY: the loan is a protection the handle holds on this service's reference, so the
-        // rotator cannot free the current object until it is given back; null is checked.
-        let result = unsafe { current.as_ref() }.map(access).ok_or(NtStatus::DELETE_PENDING);
-        drop(loan);
-        result
-    }
-
-    fn queue_rotation(&self, handle: &HandleState<'_, 'r>) -> Result<(), NtStatus> {
-        if handle.held() > 0 {
-            return Err(NtStatus::INVALID_DEVICE_STATE);
+    ) -> Result<Entered<'a>, NtStatus> {
+        if let Some(access) = self.object.lend(&handle.holds) {
+            return Ok(Entered { access, counted: None });
         }
-        if self.closing() {
-            return Err(NtStatus::DELETE_PENDING);
-        }
-        if self.rotation_pending.compare_exchange(false, true, AcqRel, Relaxed).is_err() {
-            return Err(NtStatus::DEVICE_BUSY);
-        }
-        Ok(())
-    }
-
-    /// Runs `access` on the current object while holding run-down protection on it; a refusal
-    /// counts in the statistics.
-    fn with_object<T>(
-        &self,
-        irql: &Irql<impl AtMost<Dispatch>>,
-        access: impl FnOnce(&Generation) -> T,
-    ) -> Result<T, NtStatus> {
-        self.enter(irql, access).ok_or_else(|| {
+        self.enter(irql).ok_or_else(|| {
             self.stats.refused();
             NtStatus::DELETE_PENDING
         })
     }
 
-    /// Runs `access` on the current object while holding run-down protection on it, or gives
-    /// `None` while it runs down.
-    fn enter<T>(&self, irql: &Irql<impl AtMost<Dispatch>>, access: impl FnOnce(&Generation) -> T) -> Option<T> {
-        let guard = self.protection.acquire(irql)?;
+    /// The object under a fresh run-down protection, or `None` while it runs down.
+    fn enter(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<Entered<'_>> {
+        let access = self.object.try_access(irql)?;
         self.acquired(1);
-        let current = self.current.load(Acquire);
-        // SAFETY: protection is held (`guard`), and the rotator frees an object only after the
-        // run-down wait returned, which waits for this guard; a null `current` is checked.
-        let result = unsafe { current.as_ref() }.map(access);
-        self.stats.released(1);
-        drop(guard);
-        result
+        Some(Entered { access, counted: Some(&self.stats) })
     }
 
-    /// Counts `count` granted protections, and checks that none was granted between a run-down
-    /// wait's return and the reinitialize (the state is `Completed` only then).
-    fn acquired(&self, count: u32) {
+    /// Counts `count` granted protections, and checks that none was granted while the owner
+    /// works on the object alone (the state is `Completed` only then).
+    pub(crate) fn acquired(&self, count: u32) {
         self.stats.acquired(count);
         if self.state.load(Acquire) == ObjectState::Completed as u32 {
             self.stats.violated();
         }
     }
 
-    /// True while an accepted ROTATE's rotation has not finished.
-    #[must_use]
-    pub fn rotation_pending(&self) -> bool {
-        self.rotation_pending.load(Acquire)
-    }
-
-    pub(crate) fn protection(&self) -> &'r RundownRef {
-        self.protection
+    pub(crate) fn object(&self) -> &'r Rundown<Generation> {
+        self.object
     }
 
     pub(crate) fn set_state(&self, state: ObjectState) {
         self.state.store(state as u32, Release);
     }
 
-    pub(crate) fn begin_closing(&self) {
-        self.closing.store(true, SeqCst);
-    }
-
-    /// True once the rotator began the final run-down ([`Rotator::retire`](crate::Rotator::retire)).
-    ///
-    /// Sequentially consistent, so that a ROTATE queued while the unload begins is found by one
-    /// side or the other.
-    #[must_use]
-    pub fn closing(&self) -> bool {
-        self.closing.load(SeqCst)
-    }
-
-    pub(crate) fn rotation_done(&self) {
-        self.rotation_pending.store(false, Release);
-    }
-
-    /// Swaps in `next`, returning the previous object.
-    ///
-    /// # Safety
-    /// Only the rotator calls it, after the run-down completed and before it reinitializes.
-    pub(crate) unsafe fn replace_current(&self, next: *mut Generation, number: u64) -> *mut Generation {
+    pub(crate) fn set_generation(&self, number: u64) {
         self.generation.store(number, Release);
-        self.current.swap(next, AcqRel)
-    }
-
-    /// The current object, for the rotator.
-    pub(crate) fn current(&self) -> *mut Generation {
-        self.current.load(Acquire)
-    }
-}
-
-impl Drop for Service<'_> {
-    fn drop(&mut self) {
-        let current = *self.current.get_mut();
-        if !current.is_null() {
-            // SAFETY: the service is gone, so nothing holds protection on the object, which
-            // `try_box` allocated.
-            drop(unsafe { alloc::boxed::Box::from_raw(current) });
-        }
     }
 }
 
 impl core::fmt::Debug for Service<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Service").field("generation", &self.generation()).finish_non_exhaustive()
+    }
+}
+
+/// The object entered for one request. A fresh protection counts its release first, then
+/// releases (the fields drop after `drop`), as every release does.
+struct Entered<'a> {
+    access: rundown::Access<'a, Generation>,
+    counted: Option<&'a Stats>,
+}
+
+impl core::ops::Deref for Entered<'_> {
+    type Target = Generation;
+
+    fn deref(&self) -> &Generation {
+        &self.access
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        if let Some(stats) = self.counted {
+            stats.released(1);
+        }
     }
 }
 

@@ -95,9 +95,13 @@ impl Stats {
     }
 
     /// Protections held now.
+    ///
+    /// A CLEANUP that races an ACQUIRE of its handle may count the release of what that ACQUIRE
+    /// took before the ACQUIRE counts it, so the raw count can dip below zero for a moment; it
+    /// reads as 0 then.
     #[must_use]
     pub fn holders(&self) -> u64 {
-        self.holders.load(Relaxed)
+        u64::try_from(self.holders.load(Relaxed).cast_signed()).unwrap_or(0)
     }
 
     /// The counters, with the allocator's figures.
@@ -109,7 +113,7 @@ impl Stats {
             waits: self.waits.load(Relaxed),
             rotations: self.rotations.load(Relaxed),
             max_holders: saturate(self.max_holders.load(Relaxed)),
-            holders: saturate(self.holders.load(Relaxed)),
+            holders: saturate(self.holders()),
             pool_bytes: pool.bytes,
             pool_blocks: pool.blocks,
         }

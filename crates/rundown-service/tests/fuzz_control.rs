@@ -19,13 +19,31 @@
 
 /// The generator, the model of the contract and the checks, shared with the cargo-fuzz target.
 pub mod harness {
-    use rundown::RundownRef;
+    use rundown::Rundown;
     use rundown::irql::PassiveLevel;
     use rundown_abi::{
         Access, CtlCode, FILE_DEVICE_RUNDOWN, GetInterfaceRequest, Guid, Ioctl, Method, NtStatus, ObjectState,
         QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ctl_code,
     };
-    use rundown_service::{HandleState, PoolUsage, Reply, Request, Rotator, Service};
+    use rundown_service::{
+        CancellableRequest, Dispatched, Generation, HandleState, PendingRotation, PoolUsage, Reply, Request, Rotator,
+        Service,
+    };
+
+    /// A pended ROTATE in this one-threaded harness: nothing cancels it (the cancellation rules
+    /// have their own tests, `tests/pending.rs`).
+    #[derive(Debug)]
+    struct Irp;
+
+    impl CancellableRequest for Irp {
+        fn arm(&mut self) -> bool {
+            true
+        }
+
+        fn disarm(&mut self) -> bool {
+            true
+        }
+    }
 
     /// Open handles, each with its own holds.
     pub const HANDLES: usize = 4;
@@ -55,8 +73,8 @@ pub mod harness {
         Cleanup(usize),
         /// The handle is closed without a cleanup (its state dropped) and a new one opened.
         Reopen(usize),
-        /// The owner thread rotates. It waits for every holder, so the handles that hold are
-        /// cleaned up first (this harness has one thread).
+        /// The owner thread rotates. It waits for every holder, so the handles are closed and
+        /// reopened first (this harness has one thread).
         Rotate,
         /// DriverUnload: every handle is cleaned up, then the object is retired for good.
         Retire,
@@ -216,6 +234,8 @@ pub mod harness {
         version: u64,
         payload: Vec<u8>,
         holds: [u64; HANDLES],
+        /// CLEANUP ran: the handle holds nothing from now on.
+        closed: [bool; HANDLES],
         rotation_pending: bool,
         retired: bool,
         rotations: u64,
@@ -277,6 +297,7 @@ pub mod harness {
                     Err(NtStatus::INSUFFICIENT_RESOURCES)
                 }
                 _ if model.retired => Err(NtStatus::DELETE_PENDING),
+                _ if model.closed[handle] => Err(NtStatus::FILE_CLOSED),
                 count => Ok(Success::Holds(held + count)),
             },
             Ioctl::Release => match u64::from(field(0)) {
@@ -322,6 +343,7 @@ pub mod harness {
     struct Run<'s, 'r> {
         service: &'s Service<'r>,
         rotator: Option<Rotator<'s, 'r>>,
+        pending: PendingRotation<Irp>,
         handles: Vec<HandleState<'s, 'r>>,
         model: Model,
         irql: PassiveLevel,
@@ -335,21 +357,22 @@ pub mod harness {
     pub fn run(data: &[u8]) {
         let ops = decode(data);
         let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-        let mut storage = RundownRef::new();
-        let owner = storage.owner(&irql);
-        let service = Service::new(owner.protection(), || PoolUsage { bytes: 64, blocks: 1 }).expect("pool");
+        let object = Rundown::new(Generation::new(1));
+        let service = Service::new(&object, || PoolUsage { bytes: 64, blocks: 1 });
         let model = Model {
             generation: 1,
             version: 0,
             payload: Vec::new(),
             holds: [0; HANDLES],
+            closed: [false; HANDLES],
             rotation_pending: false,
             retired: false,
             rotations: 0,
         };
         let mut run = Run {
             service: &service,
-            rotator: Some(Rotator::new(owner, &service)),
+            rotator: Some(Rotator::new(&service).expect("the owner is unclaimed")),
+            pending: PendingRotation::new(),
             handles: (0..HANDLES).map(|_| service.open_handle()).collect(),
             model,
             irql,
@@ -372,15 +395,16 @@ pub mod harness {
                     self.control(handle, &request);
                 }
                 Op::Cleanup(handle) => self.cleanup(handle),
-                Op::Reopen(handle) => {
-                    self.handles[handle] = self.service.open_handle();
-                    self.model.holds[handle] = 0;
-                }
+                Op::Reopen(handle) => self.reopen(handle),
                 Op::Rotate => {
                     if self.rotator.is_some() {
-                        (0..HANDLES).for_each(|handle| self.cleanup(handle));
+                        (0..HANDLES).for_each(|handle| self.reopen(handle));
                         let rotator = self.rotator.as_mut().expect("checked");
-                        let reply = rotator.rotate(&self.irql).expect("the host allocator has room");
+                        let queued = self.pending.begin(&mut self.irql);
+                        let reply = rotator.rotate(&self.irql);
+                        if queued {
+                            let _completed: Irp = self.pending.finish(&mut self.irql).expect("nothing cancels here");
+                        }
                         let model = &mut self.model;
                         assert_eq!(
                             (reply.old_generation, reply.new_generation, reply.waited_for_holders),
@@ -394,7 +418,10 @@ pub mod harness {
                 }
                 Op::Retire => {
                     if let Some(rotator) = self.rotator.take() {
-                        (0..HANDLES).for_each(|handle| self.cleanup(handle));
+                        (0..HANDLES).for_each(|handle| self.reopen(handle));
+                        self.service.begin_unload();
+                        let _refused: Option<Irp> = self.pending.close(&mut self.irql);
+                        self.model.rotation_pending = false;
                         let retired = rotator.retire(&self.irql);
                         assert_eq!((retired.generation, retired.waited_for_holders), (self.model.generation, 0));
                         self.model.retired = true;
@@ -407,12 +434,25 @@ pub mod harness {
             let released = self.service.cleanup(&self.handles[handle], &self.irql);
             assert_eq!(u64::from(released), self.model.holds[handle], "CLEANUP of handle {handle}");
             self.model.holds[handle] = 0;
+            self.model.closed[handle] = true;
+        }
+
+        /// CLOSE (dropping the state releases what it holds), then a new handle in its place.
+        fn reopen(&mut self, handle: usize) {
+            self.handles[handle] = self.service.open_handle();
+            self.model.holds[handle] = 0;
+            self.model.closed[handle] = false;
         }
 
         /// Sends `request`, requires the contract's answer, and updates the model.
         fn control(&mut self, handle: usize, request: &Request<'_>) {
             let expected = expected(&self.model, handle, request);
-            let answer = self.service.control(&self.handles[handle], request, &self.irql);
+            let dispatched =
+                self.service.dispatch(&self.handles[handle], handle, request, Irp, &self.pending, &mut self.irql);
+            let answer = match dispatched {
+                Dispatched::Pended => Ok(Reply::RotateQueued),
+                Dispatched::Complete(Irp, answer) => answer,
+            };
             let model = &mut self.model;
             let reply = match (&expected, answer) {
                 (Err(status), Err(got)) if *status == got => return,
@@ -468,9 +508,9 @@ pub mod harness {
 
         /// After every operation: QUERY answers as the model says, the holders are the sum of
         /// the handles' holds, and nothing else moved.
-        fn check_invariants(&self, op: Option<&Op>, step: usize) {
+        fn check_invariants(&mut self, op: Option<&Op>, step: usize) {
             let request = Request { code: Ioctl::Query.code(), input: &[], output_len: 32, from_user_mode: true };
-            match self.service.control(&self.handles[0], &request, &self.irql) {
+            match self.service.control(&self.handles[0], &request, &mut self.irql) {
                 Ok(Reply::Query(query)) => check_query(&self.model, 0, &query),
                 other => panic!("step {step}: QUERY answered {other:?} after {op:?}"),
             }
@@ -481,7 +521,7 @@ pub mod harness {
             assert_eq!(stats.rotations, self.model.rotations, "step {step}: rotations after {op:?}");
             assert_eq!(self.service.generation(), self.model.generation, "step {step}: generation after {op:?}");
             assert_eq!(
-                self.service.rotation_pending(),
+                self.pending.is_pending(&mut self.irql),
                 self.model.rotation_pending,
                 "step {step}: pending rotation after {op:?}"
             );
@@ -522,24 +562,23 @@ mod property {
     /// limit is.
     #[test]
     fn total_holders_stop_at_u32_max() {
-        use rundown::RundownRef;
+        use rundown::Rundown;
         use rundown::irql::PassiveLevel;
         use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
-        use rundown_service::{PoolUsage, Reply, Request, Service};
+        use rundown_service::{Generation, PoolUsage, Reply, Request, Service};
 
-        let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-        let mut storage = RundownRef::new();
-        let owner = storage.owner(&irql);
-        let service = Service::new(owner.protection(), PoolUsage::default).expect("pool");
+        let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+        let object = Rundown::new(Generation::new(1));
+        let service = Service::new(&object, PoolUsage::default);
         let (first, second) = (service.open_handle(), service.open_handle());
         let acquire = |count: u32| AcquireRequest { count }.to_bytes();
         let (all, one) = (acquire(u32::MAX), acquire(1));
         let request = |input| Request { code: Ioctl::Acquire.code(), input, output_len: 4, from_user_mode: true };
         let query = Request { code: Ioctl::Query.code(), input: &[], output_len: 32, from_user_mode: true };
-        assert!(service.control(&first, &request(&all), &irql).is_ok(), "a handle may hold u32::MAX");
-        let Ok(Reply::Query(reply)) = service.control(&second, &query, &irql) else { panic!("QUERY") };
+        assert!(service.control(&first, &request(&all), &mut irql).is_ok(), "a handle may hold u32::MAX");
+        let Ok(Reply::Query(reply)) = service.control(&second, &query, &mut irql) else { panic!("QUERY") };
         assert_eq!(reply.holders, u32::MAX);
-        assert_eq!(service.control(&second, &request(&one), &irql), Err(NtStatus::INSUFFICIENT_RESOURCES));
+        assert_eq!(service.control(&second, &request(&one), &mut irql), Err(NtStatus::INSUFFICIENT_RESOURCES));
         service.cleanup(&first, &irql);
     }
 

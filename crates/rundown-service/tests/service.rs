@@ -4,18 +4,13 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::time::Duration;
 
-use rundown::RundownRef;
+mod common;
+
+use common::{irql, with_service};
+use rundown::Rundown;
 use rundown::irql::PassiveLevel;
 use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ObjectState, ReleaseRequest, StatsReply, WriteRequest};
-use rundown_service::{HandleState, PoolUsage, Reply, Request, Rotator, Service};
-
-fn irql() -> PassiveLevel {
-    PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL")
-}
-
-fn pool() -> PoolUsage {
-    PoolUsage { bytes: 64, blocks: 1 }
-}
+use rundown_service::{Generation, HandleState, Reply, Request, Rotator, Service};
 
 /// Sends `ioctl` with `input` and the exact output length the contract names.
 fn send(service: &Service<'_>, handle: &HandleState<'_, '_>, ioctl: Ioctl, input: &[u8]) -> Result<Reply, NtStatus> {
@@ -30,7 +25,7 @@ fn send_raw(
     output_len: usize,
 ) -> Result<Reply, NtStatus> {
     let request = Request { code, input, output_len, from_user_mode: true };
-    service.control(handle, &request, &irql())
+    service.control(handle, &request, &mut irql())
 }
 
 fn acquire(service: &Service<'_>, handle: &HandleState<'_, '_>, count: u32) -> Result<Reply, NtStatus> {
@@ -53,16 +48,6 @@ fn stats(service: &Service<'_>, handle: &HandleState<'_, '_>) -> StatsReply {
     }
 }
 
-/// Runs `test` with a fresh service and its rotator.
-fn with_service(test: impl FnOnce(&Service<'_>, &mut Rotator<'_, '_>)) {
-    let irql = irql();
-    let mut storage = RundownRef::new();
-    let owner = storage.owner(&irql);
-    let service = Service::new(owner.protection(), pool).expect("pool");
-    let mut rotator = Rotator::new(owner, &service);
-    test(&service, &mut rotator);
-}
-
 #[test]
 fn each_ioctl_answers_its_reply() {
     with_service(|service, rotator| {
@@ -77,10 +62,8 @@ fn each_ioctl_answers_its_reply() {
         assert_eq!((query.holders, query.handle_holds, query.payload_len), (2, 2, 5));
         assert!(matches!(release(service, &handle, 2), Ok(Reply::Holds(h)) if h.handle_holds == 0));
         assert_eq!(send(service, &handle, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
-        assert!(service.rotation_pending());
-        let rotated = rotator.rotate(&irql()).expect("pool");
+        let rotated = rotator.rotate(&irql());
         assert_eq!((rotated.old_generation, rotated.new_generation, rotated.waited_for_holders), (1, 2, 0));
-        assert!(!service.rotation_pending());
         let Ok(Reply::Read(read)) = send(service, &handle, Ioctl::Read, &[]) else { panic!("READ") };
         assert_eq!((read.generation, read.version, read.data()), (2, 1, &b"first"[..]), "the payload carries over");
         let stats = stats(service, &handle);
@@ -136,15 +119,14 @@ fn a_release_beyond_the_handles_holds_leaves_other_handles_alone() {
 }
 
 #[test]
-fn rotate_refuses_a_holding_handle_and_a_second_rotation() {
+fn rotate_refuses_a_holding_handle() {
     with_service(|service, rotator| {
         let (holder, other) = (service.open_handle(), service.open_handle());
         acquire(service, &holder, 1).expect("active");
         assert_eq!(send(service, &holder, Ioctl::Rotate, &[]), Err(NtStatus::INVALID_DEVICE_STATE));
         service.cleanup(&holder, &irql());
         assert_eq!(send(service, &other, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
-        assert_eq!(send(service, &holder, Ioctl::Rotate, &[]), Err(NtStatus::DEVICE_BUSY));
-        rotator.rotate(&irql()).expect("pool");
+        rotator.rotate(&irql());
         assert_eq!(send(service, &holder, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
     });
 }
@@ -173,7 +155,7 @@ fn rotation_waits_for_a_hold_then_completes() {
                 released.store(true, SeqCst);
                 service.cleanup(&holder, &irql());
             });
-            let reply = rotator.rotate(&irql()).expect("pool");
+            let reply = rotator.rotate(&irql());
             assert!(released.load(SeqCst), "the rotation finished while the hold was kept");
             assert_eq!((reply.new_generation, reply.waited_for_holders), (2, 1));
         });
@@ -190,17 +172,16 @@ fn dropped_handle_state_releases_its_holds() {
         acquire(service, &handle, 3).expect("active");
         drop(handle);
         assert_eq!(service.stats().holders, 0);
-        assert_eq!(rotator.rotate(&irql()).expect("pool").waited_for_holders, 0);
+        assert_eq!(rotator.rotate(&irql()).waited_for_holders, 0);
     });
 }
 
 #[test]
 fn retire_waits_for_holders_and_refuses_everything_after() {
     let irql = irql();
-    let mut storage = RundownRef::new();
-    let owner = storage.owner(&irql);
-    let service = Service::new(owner.protection(), pool).expect("pool");
-    let rotator = Rotator::new(owner, &service);
+    let object = Rundown::new(Generation::new(1));
+    let service = Service::new(&object, common::pool);
+    let rotator = Rotator::new(&service).expect("the owner is unclaimed");
     let holder = service.open_handle();
     acquire(&service, &holder, 1).expect("active");
     std::thread::scope(|scope| {
@@ -208,6 +189,7 @@ fn retire_waits_for_holders_and_refuses_everything_after() {
             std::thread::sleep(Duration::from_millis(20));
             service.cleanup(&holder, &PassiveLevel::check().expect("PASSIVE"));
         });
+        service.begin_unload();
         let retired = rotator.retire(&irql);
         assert_eq!((retired.generation, retired.waited_for_holders), (1, 1));
     });
@@ -255,13 +237,155 @@ fn reads_never_see_a_torn_payload_during_writes_and_rotations() {
                 });
             }
             for _ in 0..200 {
-                rotator.rotate(&irql()).expect("pool");
+                rotator.rotate(&irql());
+            }
+            // On one processor the readers may not have run yet: the check below needs a read.
+            while reads.load(SeqCst) == 0 {
+                std::thread::yield_now();
             }
             stop.store(true, SeqCst);
         });
-        assert!(reads.load(SeqCst) > 0);
+        assert!(reads.load(SeqCst) > 0, "the readers ran");
         assert_eq!(service.generation(), 201);
         assert_eq!(service.stats().holders, 0);
         assert_eq!(service.violations(), 0, "an acquisition during a run-down, or holders at a completion");
+    });
+}
+
+#[test]
+fn cleanup_racing_release_on_one_handle_loses_and_invents_nothing() {
+    // Windows dispatches CLEANUP of an overlapped handle while another request of the same file
+    // object is still in the driver: here a RELEASE, then an ACQUIRE, race it on another thread.
+    const ROUNDS: u64 = 100_000;
+    with_service(|service, _| {
+        let round = AtomicU64::new(0);
+        let done = AtomicU64::new(0);
+        let mut failure = None;
+        let handle = std::sync::Mutex::new(None::<std::sync::Arc<HandleState<'_, '_>>>);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for n in 1..=ROUNDS {
+                    while round.load(SeqCst) < n {
+                        std::hint::spin_loop();
+                    }
+                    if round.load(SeqCst) == u64::MAX {
+                        return;
+                    }
+                    let current = handle.lock().unwrap().clone().expect("a handle for the round");
+                    for _ in 0..3 {
+                        let _ = release(service, &current, 1);
+                        let _ = acquire(service, &current, 1);
+                    }
+                    drop(current);
+                    done.store(n, SeqCst);
+                }
+            });
+            for n in 1..=ROUNDS {
+                let current = std::sync::Arc::new(service.open_handle());
+                acquire(service, &current, 2).expect("active");
+                *handle.lock().unwrap() = Some(std::sync::Arc::clone(&current));
+                round.store(n, SeqCst);
+                let cleanup =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| service.cleanup(&current, &irql())));
+                if let Err(panic) = cleanup {
+                    failure = Some(format!("round {n}: CLEANUP panicked: {panic:?}"));
+                    round.store(u64::MAX, SeqCst);
+                    break;
+                }
+                while done.load(SeqCst) < n {
+                    std::hint::spin_loop();
+                }
+                *handle.lock().unwrap() = None;
+                drop(current); // CLOSE
+                let holders = stats(service, &service.open_handle()).holders;
+                if holders != 0 {
+                    failure = Some(format!("round {n}: {holders} holders left after CLEANUP and CLOSE"));
+                    round.store(u64::MAX, SeqCst);
+                    break;
+                }
+            }
+        });
+        assert_eq!(failure, None);
+        assert_eq!(service.violations(), 0);
+    });
+}
+
+/// Finding 7: from the unload's first step, new ACQUIRE, READ, WRITE and ROTATE are answered
+/// `STATUS_DELETE_PENDING` at once, while RELEASE and CLEANUP keep working so that the holders
+/// the unload waits for can let go.
+#[test]
+fn the_unload_refuses_new_protection_from_its_first_step_and_lets_holders_go() {
+    let object = Rundown::new(Generation::new(1));
+    let service = Service::new(&object, common::pool);
+    let rotator = Rotator::new(&service).expect("the owner is unclaimed");
+    let (holder, other) = (service.open_handle(), service.open_handle());
+    acquire(&service, &holder, 2).expect("active");
+    service.begin_unload();
+    std::thread::scope(|scope| {
+        let unload = scope.spawn(|| rotator.retire(&irql()));
+        while !matches!(send(&service, &other, Ioctl::Query, &[]), Ok(Reply::Query(q)) if q.state == ObjectState::RunningDown as u32)
+        {
+            std::thread::yield_now();
+        }
+        for handle in [&holder, &other] {
+            assert_eq!(acquire(&service, handle, 1), Err(NtStatus::DELETE_PENDING));
+            assert_eq!(send(&service, handle, Ioctl::Read, &[]), Err(NtStatus::DELETE_PENDING));
+            assert_eq!(write(&service, handle, b"late"), Err(NtStatus::DELETE_PENDING));
+        }
+        assert_eq!(send(&service, &other, Ioctl::Rotate, &[]), Err(NtStatus::DELETE_PENDING));
+        assert!(matches!(send(&service, &other, Ioctl::Query, &[]), Ok(Reply::Query(_))), "QUERY still answers");
+        assert!(!unload.is_finished(), "the unload waits for the holder");
+        assert!(matches!(release(&service, &holder, 1), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+        assert_eq!(service.cleanup(&holder, &irql()), 1);
+        let retired = unload.join().expect("unload");
+        assert_eq!(retired.waited_for_holders, 2);
+    });
+    assert_eq!(service.violations(), 0);
+}
+
+/// Finding 5: the flavour built here (no `wine` feature, as in the `ntoskrnl` flavour) decides
+/// "kernel mode" by `RequestorMode` alone; the driver-process rule exists only with `wine`, which
+/// only the driver's `portable` flavour turns on.
+#[test]
+fn kernel_mode_is_decided_by_requestor_mode_alone_outside_the_wine_flavour() {
+    use rundown_service::KernelCallers;
+    assert_eq!(KernelCallers::FLAVOUR, KernelCallers::RequestorMode);
+    assert!(!KernelCallers::FLAVOUR.sent_from_kernel_mode(true, true), "a user-mode IRP in the driver's process");
+    assert!(!KernelCallers::FLAVOUR.sent_from_kernel_mode(true, false));
+    assert!(KernelCallers::FLAVOUR.sent_from_kernel_mode(false, false));
+    assert!(KernelCallers::RequestorModeOrDriverProcess.sent_from_kernel_mode(true, true), "Wine's rule");
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")).expect("driver");
+    let feature = |name: &str| {
+        manifest.lines().find(|line| line.starts_with(&format!("{name} = ["))).unwrap_or_default().to_owned()
+    };
+    assert!(!feature("ntoskrnl").contains("rundown-service/wine"), "{}", feature("ntoskrnl"));
+    assert!(feature("portable").contains("rundown-service/wine"), "{}", feature("portable"));
+}
+
+/// Finding 6: no capacity. 10,000 handles, each holding 1, are served and released; the list
+/// the portable flavour keeps for Wine's unload frees whatever was not closed.
+#[test]
+fn ten_thousand_handles_each_holding_one() {
+    use rundown_service::Registry;
+    with_service(|service, rotator| {
+        let registry = Registry::new();
+        let mut irql = irql();
+        let handles: Vec<_> =
+            (0..10_000).map(|_| registry.register(service.open_handle(), &mut irql).expect("pool")).collect();
+        for handle in &handles {
+            // SAFETY: registered above and not unregistered until the end of the test.
+            let handle = unsafe { handle.as_ref() };
+            assert!(matches!(acquire(service, handle, 1), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+        }
+        assert_eq!(service.stats().holders, 10_000);
+        assert_eq!(registry.len(&mut irql), 10_000);
+        for handle in &handles[..5_000] {
+            // SAFETY: as above; each is unregistered once (CLOSE), which releases its hold.
+            drop(unsafe { registry.unregister(*handle, &mut irql) });
+        }
+        assert_eq!(service.stats().holders, 5_000);
+        assert_eq!(registry.drain(&mut irql), 5_000, "the unclosed ones, as Wine's unload frees them");
+        assert_eq!(service.stats().holders, 0);
+        assert_eq!(rotator.rotate(&irql).waited_for_holders, 0);
     });
 }

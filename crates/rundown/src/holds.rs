@@ -7,6 +7,11 @@ use crate::env::AtomicUsize;
 use crate::irql::{AtMost, Dispatch, Irql};
 use crate::{Protection, RundownGuard, RundownRef};
 
+/// The bit of `held` that says the holds were closed.
+const CLOSED: usize = 1 << (usize::BITS - 1);
+/// The bits of `held` that count protections.
+const COUNT: usize = CLOSED - 1;
+
 /// Protections kept past the call that acquired them, released later, possibly on another
 /// thread.
 ///
@@ -19,9 +24,13 @@ use crate::{Protection, RundownGuard, RundownRef};
 /// The holds count what they keep: a release of more than is held releases nothing, so a client
 /// cannot release protection that others hold.
 ///
+/// [`close`](Self::close) ends the holds for good, as a handle's CLEANUP does: it takes out
+/// everything kept, and from then on nothing can be kept (an acquire racing the close is given
+/// back), so what a closed handle holds can only fall.
+///
 /// # Invariants
-/// `held` protections, acquired on `protection`, are owned by these holds and released only by
-/// them.
+/// `held & COUNT` protections, acquired on `protection`, are owned by these holds and released
+/// only by them; once `held & CLOSED` is set it stays set and the count only falls.
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
@@ -63,33 +72,54 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// How many protections are kept now.
     #[must_use]
     pub fn held(&self) -> usize {
-        self.held.load(Acquire)
+        self.held.load(Acquire) & COUNT
+    }
+
+    /// Whether [`close`](Self::close) ran.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.held.load(Acquire) & CLOSED != 0
+    }
+
+    /// Adds `count` kept protections unless the holds are closed.
+    fn add(&self, count: usize) -> bool {
+        self.held.fetch_update(AcqRel, Acquire, |held| (held & CLOSED == 0).then(|| held + count)).is_ok()
     }
 
     /// Keeps the guard's protections until they are released through these holds, returning how
     /// many are kept now.
     ///
     /// # Errors
-    /// A guard on another reference is handed back unchanged.
+    /// A guard on another reference, or any guard once the holds are closed, is handed back
+    /// unchanged.
     pub fn keep(&self, guard: RundownGuard<'r, P>) -> Result<usize, RundownGuard<'r, P>> {
         if !core::ptr::eq(guard.protection(), self.protection) {
             return Err(guard);
         }
         let count = guard.count().get() as usize;
+        if !self.add(count) {
+            return Err(guard);
+        }
         // The guard's protections now belong to the holds: its drop must not release them.
         core::mem::forget(guard);
-        Ok(self.held.fetch_add(count, AcqRel) + count)
+        Ok(self.held())
     }
 
     /// Acquires `count` protections straight into the holds; false, keeping nothing, once the
-    /// reference runs down (or at its count limit).
+    /// reference runs down (or at its count limit) or the holds are closed.
     #[must_use = "false means nothing was acquired"]
     pub fn acquire_many(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         irql.debug_assert_current();
+        if self.is_closed() {
+            return false;
+        }
         let Some(guard) = RundownGuard::acquire(self.protection, count) else { return false };
+        if !self.add(count.get() as usize) {
+            // Closed meanwhile: the guard releases what it acquired.
+            return false;
+        }
         // The guard's protections now belong to the holds: its drop must not release them.
         core::mem::forget(guard);
-        self.held.fetch_add(count.get() as usize, AcqRel);
         true
     }
 
@@ -102,7 +132,7 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// for it).
     #[must_use = "the loan gives the protection back when dropped"]
     pub fn lend(&self) -> Option<Loan<'_, 'r, P>> {
-        self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(1)).ok()?;
+        self.held.fetch_update(AcqRel, Acquire, |held| (held & COUNT).checked_sub(1).map(|_| held - 1)).ok()?;
         Some(Loan { holds: self })
     }
 
@@ -110,7 +140,10 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     #[must_use = "false means nothing was released"]
     pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         irql.debug_assert_current();
-        let taken = self.held.fetch_update(AcqRel, Acquire, |held| held.checked_sub(count.get() as usize));
+        let count_taken = count.get() as usize;
+        let taken = self
+            .held
+            .fetch_update(AcqRel, Acquire, |held| (held & COUNT).checked_sub(count_taken).map(|_| held - count_taken));
         if taken.is_err() {
             return false;
         }
@@ -128,10 +161,27 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
         unsafe { self.release_all_unchecked() }
     }
 
+    /// Closes the holds for good (a handle's CLEANUP): takes out everything kept, to be released
+    /// through the returned [`Taken`], and makes every later keep or acquire into the holds fail.
+    /// A protection lent out meanwhile is released when its loan drops.
+    #[must_use = "dropping what was taken releases it at once"]
+    pub fn close(&self) -> Taken<'_, 'r, P> {
+        let taken = self.held.swap(CLOSED, AcqRel) & COUNT;
+        Taken { holds: self, count: taken }
+    }
+
     /// # Safety
     /// IRQL <= `DISPATCH_LEVEL`.
     unsafe fn release_all_unchecked(&self) -> usize {
-        let taken = self.held.swap(0, AcqRel);
+        let taken = self.held.fetch_and(CLOSED, AcqRel) & COUNT;
+        // SAFETY: forwarded from the caller; `taken` kept protections were just taken out.
+        unsafe { self.release_taken(taken) };
+        taken
+    }
+
+    /// # Safety
+    /// IRQL <= `DISPATCH_LEVEL`, and the caller took `taken` kept protections out of `held`.
+    unsafe fn release_taken(&self, taken: usize) {
         let mut left = taken;
         while left > 0 {
             let batch = u32::try_from(left).unwrap_or(u32::MAX);
@@ -140,7 +190,62 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
             unsafe { self.protection.release_raw(NonZeroU32::new(batch).expect("left > 0")) };
             left -= batch as usize;
         }
-        taken
+    }
+}
+
+/// Protections taken out of closed [`RundownHolds`]: released by [`release`](Self::release), or
+/// when dropped.
+///
+/// Taking and releasing are two steps so that a caller can count the release first (a run-down
+/// wait that returns has then seen every count).
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::{count, RundownHolds, RundownRef};
+///
+/// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let shared = RundownRef::new();
+/// let holds = RundownHolds::new(&shared);
+/// assert!(holds.acquire_many(count!(3), &irql));
+/// let taken = holds.close(); // IRP_MJ_CLEANUP
+/// assert_eq!(taken.count(), 3);
+/// taken.release(&irql);
+/// assert!(!holds.acquire_many(count!(1), &irql), "closed for good");
+/// ```
+#[must_use = "dropping what was taken releases it at once"]
+pub struct Taken<'h, 'r, P: Protection> {
+    holds: &'h RundownHolds<'r, P>,
+    count: usize,
+}
+
+impl<P: Protection> Taken<'_, '_, P> {
+    /// How many protections were taken.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Releases them.
+    pub fn release(mut self, irql: &Irql<impl AtMost<Dispatch>>) {
+        irql.debug_assert_current();
+        let count = core::mem::take(&mut self.count);
+        // SAFETY: IRQL <= DISPATCH_LEVEL (the token); `count` protections were taken out of the
+        // holds by `close` and are released once, here (the drop then finds 0).
+        unsafe { self.holds.release_taken(count) };
+    }
+}
+
+impl<P: Protection> Drop for Taken<'_, '_, P> {
+    fn drop(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        if Irql::<Dispatch>::check().is_some() {
+            // SAFETY: IRQL just checked; taken out of the holds by `close`, released once.
+            unsafe { self.holds.release_taken(self.count) };
+        } else {
+            debug_assert!(false, "Taken dropped above DISPATCH_LEVEL: its protections leak");
+        }
     }
 }
 
@@ -174,7 +279,17 @@ impl<'r, P: Protection> Loan<'_, 'r, P> {
 
 impl<P: Protection> Drop for Loan<'_, '_, P> {
     fn drop(&mut self) {
-        self.holds.held.fetch_add(1, AcqRel);
+        if self.holds.add(1) {
+            return;
+        }
+        // The holds were closed while this was lent: nobody will take it out any more.
+        if Irql::<Dispatch>::check().is_some() {
+            // SAFETY: the lent protection is owned by this loan alone, released once, here, at an
+            // IRQL just checked.
+            unsafe { self.holds.protection.release_raw(NonZeroU32::MIN) };
+        } else {
+            debug_assert!(false, "a Loan dropped above DISPATCH_LEVEL after its holds closed: it leaks");
+        }
     }
 }
 

@@ -59,7 +59,7 @@ pub mod sync;
 
 pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
 pub use guard::RundownGuard;
-pub use holds::{Loan, RundownHolds};
+pub use holds::{Loan, RundownHolds, Taken};
 pub use object::{Access, ObjectOwner, Rundown};
 pub use owner::{RundownOwner, lifecycle};
 pub use protection::{Protection, SharedReinitialize};
@@ -84,4 +84,35 @@ macro_rules! count {
         };
         COUNT
     }};
+}
+
+/// Declares a `const fn` everywhere but under `--cfg loom`, whose atomics have no `const`
+/// constructor: so a type built on [`sync`]'s atomics can be a `static` in the driver and still
+/// be model-checked.
+///
+/// ```
+/// use rundown::sync::AtomicU64;
+///
+/// pub struct Counter(AtomicU64);
+///
+/// impl Counter {
+///     rundown::const_unless_loom! {
+///         /// A counter at zero.
+///         pub fn new() -> Self {
+///             Self(AtomicU64::new(0))
+///         }
+///     }
+/// }
+///
+/// static HITS: Counter = Counter::new();
+/// # let _ = &HITS;
+/// ```
+#[macro_export]
+macro_rules! const_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident $(<$($generic:ident),*>)? ($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$attr])* $vis const fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
+        #[cfg(loom)]
+        $(#[$attr])* $vis fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
+    };
 }

@@ -4,8 +4,8 @@ use core::num::NonZeroU32;
 use core::ops::Deref;
 use core::ptr::NonNull;
 
+use crate::env::atomics::AtomicBool;
 use crate::env::tracked_cell::UnsafeCell;
-use crate::env::{self, atomics::AtomicBool};
 use crate::irql::{Apc, AtMost, Dispatch, Irql};
 use crate::{Loan, Protection, RundownGuard, RundownHolds, RundownRef, SharedReinitialize};
 
@@ -57,7 +57,7 @@ unsafe impl<T: Send + Sync, P: Protection + Send> Sync for Rundown<T, P> {}
 unsafe impl<T: Send, P: Protection + Send> Send for Rundown<T, P> {}
 
 impl<T> Rundown<T> {
-    env::const_unless_loom! {
+    crate::const_unless_loom! {
         /// `value` behind a new, active [`RundownRef`] (`ExInitializeRundownProtection`).
         #[must_use]
         pub fn new(value: T) -> Self {

@@ -30,7 +30,7 @@ pub struct RundownRef {
 }
 
 impl RundownRef {
-    crate::env::const_unless_loom! {
+    crate::const_unless_loom! {
         /// A reference in the state `ExInitializeRundownProtection` leaves: active, count zero.
         ///
         /// A `const fn`, so a `static` works: `static SHARED: RundownRef = RundownRef::new();`.

@@ -3,8 +3,8 @@
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
+use crate::env::RawSpinLock;
 use crate::env::tracked_cell::UnsafeCell;
-use crate::env::{self, RawSpinLock};
 use crate::irql::{AtMost, Dispatch, Irql};
 
 /// Data behind a spin lock (`KSPIN_LOCK`, `KeAcquireSpinLockRaiseToDpc`, `KeReleaseSpinLock`).
@@ -48,7 +48,7 @@ unsafe impl<T: Send> Send for SpinLock<T> {}
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
-    env::const_unless_loom! {
+    crate::const_unless_loom! {
         /// A free lock around `value` (`KeInitializeSpinLock`).
         #[must_use]
         pub fn new(value: T) -> Self {

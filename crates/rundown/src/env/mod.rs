@@ -66,24 +66,6 @@ pub(crate) mod tracked_cell {
     }
 }
 
-/// Declares a `const fn` everywhere but under loom, whose atomics have no `const` constructor.
-///
-/// ```ignore
-/// const_unless_loom! {
-///     /// Docs.
-///     pub fn new() -> Self { Self { word: AtomicUsize::new(0) } }
-/// }
-/// ```
-macro_rules! const_unless_loom {
-    ($(#[$attr:meta])* $vis:vis fn $name:ident $(<$($generic:ident),*>)? ($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
-        #[cfg(not(loom))]
-        $(#[$attr])* $vis const fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
-        #[cfg(loom)]
-        $(#[$attr])* $vis fn $name $(<$($generic),*>)? ($($arg: $ty),*) -> $ret $body
-    };
-}
-pub(crate) use const_unless_loom;
-
 /// The atomics and hints the crate's users share with it, so that code built on the crate is
 /// model-checked by loom with the same `cfg(loom)` switch (see [`crate::sync`]).
 pub(crate) mod atomics {

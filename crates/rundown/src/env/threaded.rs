@@ -52,7 +52,7 @@ pub(crate) struct RawSpinLock {
 }
 
 impl RawSpinLock {
-    super::const_unless_loom! {
+    crate::const_unless_loom! {
         pub(crate) fn new() -> Self {
             Self { held: AtomicBool::new(false) }
         }

@@ -1,26 +1,79 @@
 //! The dispatch routines: IRPs in, [`rundown_service`] requests through, completions out.
+//!
+//! Windows may run any of them on several threads at once, for one file object too (an
+//! overlapped handle's CLEANUP can race its DEVICE_CONTROLs); the rules for that live in
+//! `rundown_service`, host-tested. This file only translates.
 
-use rundown::irql::{Irql, PassiveEntryPoint};
-use rundown_abi::NtStatus;
-use rundown_service::{Reply, Request, try_box};
+use rundown::irql::{AtMost, Dispatch, DispatchEntryPoint, Irql, PassiveEntryPoint};
+use rundown_abi::{NtStatus, WriteRequest};
+use rundown_service::{CancellableRequest, Dispatched, Reply, Request};
 use wdk_sys::{
     IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, NTSTATUS, PDEVICE_OBJECT, PFILE_OBJECT, PIRP, STATUS_PENDING,
 };
 
-use crate::handles::Handle;
+use crate::handles::{Handle, OpenHandles};
 use crate::state::DriverState;
 use rundown_wdm::Irp;
 
 /// The state CREATE stored for `file`.
 ///
 /// # Safety
-/// `file` is null or the file object of a request this driver is handling.
-unsafe fn handle_of(file: PFILE_OBJECT) -> Option<&'static Handle> {
+/// `file` is null or the file object of a request this driver is handling, before its CLOSE.
+unsafe fn handle_of<'a>(file: PFILE_OBJECT) -> Option<&'a Handle> {
     // SAFETY: the caller's file object, valid during the request.
     let context = unsafe { file.as_ref() }?.FsContext;
-    // SAFETY: CREATE stored a boxed Handle here, freed only by CLOSE, the file object's last
-    // request.
-    unsafe { context.cast::<Handle>().as_ref() }
+    // SAFETY: CREATE stored it; CLOSE, the file object's last request, frees it.
+    unsafe { OpenHandles::get(context) }
+}
+
+/// A ROTATE pended in [`DriverState::rotation`]: cancellable until whoever takes it out of there
+/// completes it.
+pub(crate) struct PendedIrp(Irp);
+
+impl PendedIrp {
+    /// Completes it with `status` and no output.
+    pub(crate) fn complete(self, status: NtStatus) {
+        let _ = self.0.complete(status.raw(), 0);
+    }
+
+    /// Completes it successfully with `reply` as its output.
+    pub(crate) fn complete_with(self, reply: &[u8]) {
+        let _ = self.0.complete_with_output(reply);
+    }
+}
+
+impl CancellableRequest for PendedIrp {
+    fn arm(&mut self) -> bool {
+        let _ = self.0.set_cancel_routine(Some(cancel_rotate));
+        if self.0.cancel_requested() && self.0.set_cancel_routine(None).is_some() {
+            // IoCancelIrp ran before the cancel routine was set: not pended, completed by the
+            // dispatch routine itself.
+            return false;
+        }
+        self.0.mark_pending();
+        true
+    }
+
+    fn disarm(&mut self) -> bool {
+        self.0.set_cancel_routine(None).is_some()
+    }
+}
+
+/// The pended ROTATE's cancel routine: completes it `STATUS_CANCELLED` at once. The rotation it
+/// asked for carries on (a run-down cannot be undone once its wait started).
+///
+/// # Safety
+/// Called by the I/O manager only, holding the cancel spin lock.
+unsafe extern "C" fn cancel_rotate(device: PDEVICE_OBJECT, irp: PIRP) {
+    // SAFETY: the first thing a cancel routine does, once.
+    let irp = unsafe { rundown_wdm::release_cancel_spin_lock(device, irp) };
+    // SAFETY: a cancel routine runs at the IRQL `CancelIrql` held, at most DISPATCH_LEVEL.
+    let mut irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::Cancel) };
+    // The unload completes a pended ROTATE before it clears the state, so it is there.
+    let Some(state) = DriverState::get() else { return };
+    if let Some(rotate) = state.rotation.cancel(|pended| pended.0.is(irp), &mut irql) {
+        rotate.complete(NtStatus::CANCELLED);
+    }
 }
 
 /// IRP_MJ_CREATE, IRP_MJ_CLEANUP and IRP_MJ_CLOSE.
@@ -29,21 +82,29 @@ unsafe fn handle_of(file: PFILE_OBJECT) -> Option<&'static Handle> {
 /// Called by the I/O manager only.
 pub(crate) unsafe extern "C" fn create_cleanup_close(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
     // SAFETY: create, cleanup and close reach this top-level driver at PASSIVE_LEVEL.
-    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::CreateCleanupClose) };
+    let mut irql = unsafe { Irql::entered_at(PassiveEntryPoint::CreateCleanupClose) };
     // SAFETY: the I/O manager's IRP, completed below.
     let irp = unsafe { Irp::from_raw(irp) };
     let file = irp.file_object();
+    let Some(state) = DriverState::get() else {
+        return irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
+    };
     let status = match u32::from(irp.stack().MajorFunction) {
-        IRP_MJ_CREATE => open(file),
+        IRP_MJ_CREATE => open(state, file, &mut irql),
         IRP_MJ_CLEANUP => {
-            // SAFETY: this request's file object.
+            cancel_rotate_of(state, file, &mut irql);
+            // SAFETY: this request's file object, before its CLOSE.
             if let Some(handle) = unsafe { handle_of(file) } {
                 handle.cleanup(&irql);
             }
             NtStatus::SUCCESS
         }
         IRP_MJ_CLOSE => {
-            close(file);
+            // Wine sends a killed process's handles CLOSE without CLEANUP; on Windows a pended
+            // IRP keeps its file object, so CLOSE never finds one.
+            #[cfg(feature = "portable")]
+            cancel_rotate_of(state, file, &mut irql);
+            close(state, file, &mut irql);
             NtStatus::SUCCESS
         }
         _ => NtStatus::INVALID_DEVICE_REQUEST,
@@ -52,53 +113,68 @@ pub(crate) unsafe extern "C" fn create_cleanup_close(_device: PDEVICE_OBJECT, ir
 }
 
 /// CREATE: a new handle with no holds.
-fn open(file: PFILE_OBJECT) -> NtStatus {
-    let Some(state) = DriverState::get() else { return NtStatus::DELETE_PENDING };
-    if file.is_null() {
-        return NtStatus::INVALID_PARAMETER;
-    }
-    let Some(handle) = try_box(state.service.open_handle()) else { return NtStatus::INSUFFICIENT_RESOURCES };
-    let Ok((slot, handle)) = state.handles.register(handle) else { return NtStatus::INSUFFICIENT_RESOURCES };
+fn open(state: &'static DriverState, file: PFILE_OBJECT, irql: &mut Irql<impl AtMost<Dispatch>>) -> NtStatus {
     // SAFETY: the new file object, which this driver's CREATE may give contexts.
-    unsafe {
-        (*file).FsContext = handle.cast();
-    }
-    // SAFETY: as above; FsContext2 keeps the handle's slot for CLOSE.
-    unsafe { (*file).FsContext2 = slot as *mut core::ffi::c_void };
+    let Some(file) = (unsafe { file.as_mut() }) else { return NtStatus::INVALID_PARAMETER };
+    let Some(context) = state.handles.open(state.service.open_handle(), irql) else {
+        return NtStatus::INSUFFICIENT_RESOURCES;
+    };
+    file.FsContext = context;
     NtStatus::SUCCESS
 }
 
-/// CLOSE: the file object's last request; frees what CREATE stored.
-fn close(file: PFILE_OBJECT) {
-    // SAFETY: this request's file object.
-    let Some(file) = (unsafe { file.as_mut() }) else { return };
-    let handle = core::mem::replace(&mut file.FsContext, core::ptr::null_mut()).cast::<Handle>();
-    let slot = file.FsContext2 as usize;
-    if handle.is_null() {
-        return;
-    }
-    if let Some(state) = DriverState::get() {
-        state.handles.close(slot, handle);
+/// CLEANUP: the ROTATE this handle pended, if any, completes `STATUS_CANCELLED`.
+fn cancel_rotate_of(state: &DriverState, file: PFILE_OBJECT, irql: &mut Irql<impl AtMost<Dispatch>>) {
+    if let Some(rotate) = state.rotation.cancel_for_handle(file as usize, irql) {
+        rotate.complete(NtStatus::CANCELLED);
     }
 }
 
-/// IRP_MJ_DEVICE_CONTROL and IRP_MJ_INTERNAL_DEVICE_CONTROL: every IOCTL of `rundown_abi`.
+/// CLOSE: the file object's last request; frees what CREATE stored.
+fn close(state: &DriverState, file: PFILE_OBJECT, irql: &mut Irql<impl AtMost<Dispatch>>) {
+    // SAFETY: this request's file object.
+    let Some(file) = (unsafe { file.as_mut() }) else { return };
+    let context = core::mem::replace(&mut file.FsContext, core::ptr::null_mut());
+    if !context.is_null() {
+        // SAFETY: CREATE's context, and CLOSE is the file object's last request.
+        unsafe { state.handles.close(context, irql) };
+    }
+}
+
+/// IRP_MJ_DEVICE_CONTROL: user mode's requests arrive in the caller's thread at PASSIVE_LEVEL.
 ///
 /// # Safety
 /// Called by the I/O manager only.
 pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
-    // SAFETY: as a top-level driver, user-mode requests arrive in the caller's thread at
-    // PASSIVE_LEVEL (and kernel senders of this device's IOCTLs must call at PASSIVE_LEVEL).
-    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::TopLevelDeviceControl) };
-    // SAFETY: the I/O manager's IRP, completed or pended below.
-    let mut irp = unsafe { Irp::from_raw(irp) };
+    // SAFETY: as a top-level driver, device control requests arrive at PASSIVE_LEVEL.
+    let mut irql = unsafe { Irql::entered_at(PassiveEntryPoint::TopLevelDeviceControl) };
+    // SAFETY: the I/O manager's IRP, completed or pended by `control`.
+    control(unsafe { Irp::from_raw(irp) }, &mut irql)
+}
+
+/// IRP_MJ_INTERNAL_DEVICE_CONTROL: kernel senders may call `IoCallDriver` at up to
+/// DISPATCH_LEVEL, so this is served with a DISPATCH_LEVEL token: every request's path is
+/// DISPATCH-safe (spin locks and run-down acquires only; nothing waits).
+///
+/// # Safety
+/// Called by the I/O manager only.
+pub(crate) unsafe extern "C" fn internal_device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
+    // SAFETY: IoCallDriver runs dispatch routines at its caller's IRQL, at most DISPATCH_LEVEL.
+    let mut irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::InternalDeviceControl) };
+    // SAFETY: the I/O manager's IRP, completed or pended by `control`.
+    control(unsafe { Irp::from_raw(irp) }, &mut irql)
+}
+
+/// Every IOCTL of `rundown_abi`, at IRQL <= DISPATCH_LEVEL.
+fn control(irp: Irp, irql: &mut Irql<impl AtMost<Dispatch>>) -> NTSTATUS {
     let Some(state) = DriverState::get() else { return irp.complete(NtStatus::DELETE_PENDING.raw(), 0) };
-    let (code, input_len, output_len) = irp.device_io_control();
+    let (code, _, output_len) = irp.device_io_control();
+    let file = irp.file_object();
     // A kernel peer may send GET_INTERFACE without a file object (IoGetDeviceObjectPointer, then
     // IoBuildDeviceIoControlRequest): it needs no per-handle state, so a blank one serves.
     let blank;
-    // SAFETY: this request's file object.
-    let handle = match unsafe { handle_of(irp.file_object()) } {
+    // SAFETY: this request's file object, before its CLOSE.
+    let handle = match unsafe { handle_of(file) } {
         Some(handle) => handle,
         None if code == rundown_abi::IOCTL_RUNDOWN_GET_INTERFACE => {
             blank = state.service.open_handle();
@@ -111,43 +187,43 @@ pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIR
     if let Err(bad) = rundown_abi::Ioctl::decode(code) {
         return irp.complete(bad.status().raw(), 0);
     }
-    let buffer = irp.system_buffer();
-    if buffer.is_null() && (input_len > 0 || output_len > 0) {
-        return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0);
-    }
-    let input: &[u8] = if input_len == 0 {
-        &[]
-    } else {
-        // SAFETY: METHOD_BUFFERED: the system buffer holds `input_len` bytes of input, read here
-        // before anything is written back.
-        unsafe { core::slice::from_raw_parts(buffer, input_len) }
+    // The input is copied out: the reply overwrites the same system buffer, and a pended IRP is
+    // not ours to read from any more. WRITE's is the longest input of any request.
+    let mut copy = [0u8; WriteRequest::SIZE];
+    let input = match irp.buffered_input() {
+        None => return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0),
+        Some(input) if input.len() > copy.len() => return irp.complete(NtStatus::INFO_LENGTH_MISMATCH.raw(), 0),
+        Some(input) => {
+            copy[..input.len()].copy_from_slice(input);
+            &copy[..input.len()]
+        }
     };
     let request = Request { code, input, output_len, from_user_mode: !state.sent_from_kernel_mode(&irp) };
-    match state.service.control(handle, &request, &irql) {
-        Ok(Reply::RotateQueued) => {
-            irp.mark_pending();
-            state.queue_rotation(irp, &irql);
+    match state.service.dispatch(handle, file as usize, &request, PendedIrp(irp), &state.rotation, irql) {
+        Dispatched::Pended => {
+            state.doorbell.set(&*irql);
             STATUS_PENDING
         }
-        Ok(Reply::InterfaceRequested) => {
-            if let Err(status) = state.peers.open(&irql) {
+        Dispatched::Complete(PendedIrp(irp), Ok(Reply::InterfaceRequested)) => {
+            if let Err(status) = state.peers.open(&*irql) {
                 return irp.complete(status.raw(), 0);
             }
             let table = crate::interface::table(state);
-            // SAFETY: METHOD_BUFFERED: the system buffer has room for `output_len` bytes, which
-            // the request's validation made at least the table's size; a plain struct copy.
-            unsafe { buffer.cast::<rundown_abi::RundownInterface>().write_unaligned(table) };
-            irp.complete(NtStatus::SUCCESS.raw(), rundown_abi::RundownInterface::SIZE)
+            // SAFETY: a plain struct of integers and function pointers, viewed as its bytes.
+            let bytes = unsafe {
+                core::slice::from_raw_parts(
+                    (&raw const table).cast::<u8>(),
+                    core::mem::size_of::<rundown_abi::RundownInterface>(),
+                )
+            };
+            irp.complete_with_output(bytes)
         }
-        Ok(reply) => {
-            // SAFETY: METHOD_BUFFERED: the system buffer has room for `output_len` bytes; the
-            // input slice is no longer used.
-            let output = unsafe { core::slice::from_raw_parts_mut(buffer, output_len) };
-            match reply.write_to(output) {
+        Dispatched::Complete(PendedIrp(mut irp), Ok(reply)) => {
+            match irp.buffered_output().and_then(|output| reply.write_to(output)) {
                 Some(written) => irp.complete(NtStatus::SUCCESS.raw(), written),
                 None => irp.complete(NtStatus::BUFFER_TOO_SMALL.raw(), 0),
             }
         }
-        Err(status) => irp.complete(status.raw(), 0),
+        Dispatched::Complete(PendedIrp(irp), Err(status)) => irp.complete(status.raw(), 0),
     }
 }

@@ -8,10 +8,8 @@ use core::ffi::c_void;
 use core::ptr::NonNull;
 
 use rundown::irql::{Dispatch, Irql};
-use rundown_abi::{
-    InterfaceHeader, MAX_PAYLOAD, NtStatus, PeerHold, PeerReadResult, RUNDOWN_INTERFACE_VERSION, RundownInterface,
-};
-use rundown_service::Generation;
+use rundown_abi::{InterfaceHeader, NtStatus, PeerHold, PeerReadResult, RUNDOWN_INTERFACE_VERSION, RundownInterface};
+use rundown_service::{Generation, peer_read, peer_write};
 
 use crate::state::DriverState;
 
@@ -99,17 +97,12 @@ unsafe extern "C" fn read(
     let (Some(generation), Some(result)) = (unsafe { generation(hold) }, NonNull::new(result)) else {
         return NtStatus::INVALID_PARAMETER.raw();
     };
-    let snapshot = generation.payload().read();
-    let report = PeerReadResult { generation: generation.number(), version: snapshot.version, len: snapshot.len };
+    // SAFETY: the peer's buffer, if any, holds `buffer_len` writable bytes.
+    let buffer = (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer, buffer_len as usize) });
+    let (status, report) = peer_read(generation, buffer);
     // SAFETY: the peer passes a writable result.
     unsafe { result.as_ptr().write(report) };
-    let data = snapshot.data();
-    if buffer.is_null() || (buffer_len as usize) < data.len() {
-        return NtStatus::BUFFER_TOO_SMALL.raw();
-    }
-    // SAFETY: the peer's buffer holds `buffer_len` >= `data.len()` bytes.
-    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), buffer, data.len()) };
-    NtStatus::SUCCESS.raw()
+    status.raw()
 }
 
 unsafe extern "C" fn write(
@@ -119,23 +112,25 @@ unsafe extern "C" fn write(
     len: u32,
     version: *mut u64,
 ) -> i32 {
+    let Some(mut irql) = peer_irql() else { return NtStatus::INVALID_PARAMETER.raw() };
     // SAFETY: the peer passes a live hold or null.
     let Some(generation) = (unsafe { generation(hold) }) else { return NtStatus::INVALID_PARAMETER.raw() };
-    if len as usize > MAX_PAYLOAD || (data.is_null() && len > 0) {
-        return NtStatus::INVALID_PARAMETER.raw();
-    }
-    let bytes: &[u8] = if len == 0 {
-        &[]
-    } else {
+    let bytes: &[u8] = match (data.is_null(), len) {
+        (_, 0) => &[],
+        (true, _) => return NtStatus::INVALID_PARAMETER.raw(),
         // SAFETY: the peer's `data` holds `len` bytes.
-        unsafe { core::slice::from_raw_parts(data, len as usize) }
+        (false, len) => unsafe { core::slice::from_raw_parts(data, len as usize) },
     };
-    let new_version = generation.payload().write(bytes);
-    if let Some(version) = NonNull::new(version) {
-        // SAFETY: the peer passes a writable version, or null.
-        unsafe { version.as_ptr().write(new_version) };
+    match peer_write(generation, bytes, &mut irql) {
+        Ok(new_version) => {
+            if let Some(version) = NonNull::new(version) {
+                // SAFETY: the peer passes a writable version, or null.
+                unsafe { version.as_ptr().write(new_version) };
+            }
+            NtStatus::SUCCESS.raw()
+        }
+        Err(status) => status.raw(),
     }
-    NtStatus::SUCCESS.raw()
 }
 
 unsafe extern "C" fn query_generation(context: *mut c_void, hold: *mut PeerHold) -> u64 {

@@ -5,41 +5,46 @@ use core::ptr::NonNull;
 use core::sync::atomic::Ordering::SeqCst;
 use core::sync::atomic::{AtomicBool, AtomicPtr};
 
-use rundown::RundownRef;
-use rundown::irql::{Dispatch, Irql, Passive, PassiveEntryPoint};
+use rundown::Rundown;
+use rundown::irql::{AtMost, Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
-use rundown_service::{PeerReferences, Rotator, Service, try_box};
+use rundown_service::{Generation, KernelCallers, PeerReferences, PendingRotation, Rotator, Service, try_box};
 use rundown_wdm::{Irp, SynchronizationEvent, SystemThread};
 use wdk_sys::ntddk::PsGetCurrentProcessId;
 use wdk_sys::{
-    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+    DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
     IRP_MJ_INTERNAL_DEVICE_CONTROL, PDEVICE_OBJECT,
 };
 
-use crate::handles::HandleTable;
+use crate::dispatch::PendedIrp;
+use crate::handles::OpenHandles;
 use crate::{device, dispatch, owner_thread, pool};
+
+/// The run-down references the driver's state borrows: the shared object's, and the
+/// driver-level one whose protection peers' interface references hold.
+struct Objects {
+    object: Rundown<Generation>,
+    attachment: Rundown<()>,
+}
 
 /// The driver's state, from DriverEntry to DriverUnload.
 ///
 /// # Invariants
-/// - `STATE` points at it from the end of DriverEntry until DriverUnload's run-down is over; it lives in
-///   pool, at a fixed address, and is freed only by DriverUnload, after the owner thread ended,
-///   the device is deleted and the handle contexts are freed.
-/// - `storage` is the run-down reference `service` guards the object with, and
-///   `driver_storage` the one `peers` keep the driver loaded with; both are freed after them.
+/// - `STATE` points at it from the end of DriverEntry until DriverUnload's run-down is over; it
+///   lives in pool, at a fixed address, and is freed only by DriverUnload, after the owner thread
+///   ended, the device is deleted and the handle states are freed.
+/// - `objects` is the pool block `service` and `peers` borrow; it is freed after them.
 pub(crate) struct DriverState {
     pub(crate) service: Service<'static>,
-    storage: NonNull<RundownRef>,
-    /// Interface references of peer drivers, on the driver-level reference `driver_storage`.
+    /// Interface references of peer drivers, on `objects.attachment`.
     pub(crate) peers: PeerReferences<'static>,
-    driver_storage: NonNull<RundownRef>,
-    /// Rung for each queued ROTATE and for the stop.
+    objects: NonNull<Objects>,
+    /// The pended ROTATE, at most one.
+    pub(crate) rotation: PendingRotation<PendedIrp>,
+    /// Rung for each pended ROTATE and for the stop.
     pub(crate) doorbell: SynchronizationEvent,
     pub(crate) stopping: AtomicBool,
-    /// The pended ROTATE, at most one ([`Service::control`] answers `STATUS_DEVICE_BUSY` to a
-    /// second).
-    rotation: AtomicPtr<IRP>,
-    pub(crate) handles: HandleTable,
+    pub(crate) handles: OpenHandles,
     device: PDEVICE_OBJECT,
     /// The process DriverEntry ran in: System on Windows, winedevice.exe in Wine.
     home_process: usize,
@@ -48,7 +53,7 @@ pub(crate) struct DriverState {
 }
 
 // SAFETY: the raw pointers are a device object and a thread handle, usable from any thread, and
-// the run-down storage, shared only through `&RundownRef` (which is Sync).
+// the run-down objects, shared only through `&Rundown` (which is Sync).
 unsafe impl Sync for DriverState {}
 // SAFETY: as above.
 unsafe impl Send for DriverState {}
@@ -72,7 +77,7 @@ impl DriverState {
                     driver.MajorFunction[major as usize] = Some(dispatch::create_cleanup_close);
                 }
                 driver.MajorFunction[IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
-                driver.MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
+                driver.MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL as usize] = Some(dispatch::internal_device_control);
                 driver.DriverUnload = Some(driver_unload);
                 // SAFETY: the device just created; clearing the flag lets opens through.
                 unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
@@ -88,44 +93,35 @@ impl DriverState {
     }
 
     fn build(device: PDEVICE_OBJECT, irql: &Irql<Passive>) -> Result<&'static Self, NtStatus> {
-        let (Some(storage), Some(driver_storage)) = (leak_rundown_ref(), leak_rundown_ref()) else {
-            return Err(NtStatus::INSUFFICIENT_RESOURCES);
-        };
-        // SAFETY: just allocated and leaked: these are the only references, and they live until
-        // DriverUnload (or the failure paths below) free them after everything that borrows them.
-        let owner = unsafe { &mut *storage.as_ptr() }.owner(irql);
-        // SAFETY: as above.
-        let peer_owner = unsafe { &mut *driver_storage.as_ptr() }.owner(irql);
-        let service = match Service::new(owner.protection(), pool::usage) {
-            Ok(service) => service,
-            Err(status) => {
-                // SAFETY: nothing borrows the storage any more (the owners are dropped with it).
-                unsafe { free_rundown_refs(storage, driver_storage) };
-                return Err(status);
-            }
-        };
+        let objects = Objects { object: Rundown::new(Generation::new(1)), attachment: Rundown::new(()) };
+        let objects = NonNull::from(Box::leak(try_box(objects).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?));
+        // SAFETY: just leaked: it lives until DriverUnload (or the failure paths below) frees it
+        // after everything that borrows it.
+        let shared: &'static Objects = unsafe { objects.as_ref() };
         let state = Self {
-            service,
-            storage,
-            peers: PeerReferences::new(peer_owner.protection()),
-            driver_storage,
+            service: Service::new(&shared.object, pool::usage),
+            peers: PeerReferences::new(shared.attachment.protection()),
+            objects,
+            rotation: PendingRotation::new(),
             doorbell: SynchronizationEvent::new(),
             stopping: AtomicBool::new(false),
-            rotation: AtomicPtr::new(core::ptr::null_mut()),
-            handles: HandleTable::new(),
+            handles: OpenHandles::new(),
             device,
-            thread: AtomicPtr::new(core::ptr::null_mut()),
             home_process: current_process(),
+            thread: AtomicPtr::new(core::ptr::null_mut()),
         };
         let Some(state) = try_box(state) else {
-            // The service and the peers were dropped with `state`; nothing borrows the storage.
-            // SAFETY: as above.
-            unsafe { free_rundown_refs(storage, driver_storage) };
+            // SAFETY: the service and peers that borrowed it were dropped with `state`.
+            drop(unsafe { Box::from_raw(objects.as_ptr()) });
             return Err(NtStatus::INSUFFICIENT_RESOURCES);
         };
         let state: &'static Self = Box::leak(state);
         state.doorbell.initialize(irql);
-        match owner_thread::start(state, Rotator::new(owner, &state.service), peer_owner) {
+        let owners = Rotator::new(&state.service).zip(shared.attachment.owner());
+        let started = owners
+            .ok_or(NtStatus::INVALID_DEVICE_STATE)
+            .and_then(|(rotator, attachment)| owner_thread::start(state, rotator, attachment));
+        match started {
             Ok(thread) => {
                 state.thread.store(thread.into_raw(), SeqCst);
                 Ok(state)
@@ -138,41 +134,29 @@ impl DriverState {
         }
     }
 
-    /// Whether a request comes from kernel mode: `RequestorMode` says so on Windows. Wine marks
-    /// every IRP `UserMode`, even one a driver sends on a kernel handle; there the request is
-    /// recognized by its process, the driver host's own (a user-mode request is dispatched in its
-    /// caller's process, on Windows as in Wine, so this never admits one).
+    /// Whether a request comes from kernel mode (the rule is [`KernelCallers::FLAVOUR`]:
+    /// `RequestorMode` on Windows; in the portable flavour also the driver host's own process).
     pub(crate) fn sent_from_kernel_mode(&self, irp: &Irp) -> bool {
-        !irp.sent_from_user_mode() || current_process() == self.home_process
-    }
-
-    /// Hands a pended ROTATE to the owner thread.
-    pub(crate) fn queue_rotation(&self, irp: Irp, irql: &Irql<impl rundown::irql::AtMost<Dispatch>>) {
-        self.rotation.store(irp.into_raw(), SeqCst);
-        self.doorbell.set(irql);
-        // An unload that began meanwhile may have looked for a ROTATE already: take it back.
-        if self.service.closing()
-            && let Some(irp) = self.take_rotation()
-        {
-            let _ = irp.complete(NtStatus::DELETE_PENDING.raw(), 0);
-        }
-    }
-
-    /// The pended ROTATE, if there is one.
-    pub(crate) fn take_rotation(&self) -> Option<Irp> {
-        let raw = self.rotation.swap(core::ptr::null_mut(), SeqCst);
-        // SAFETY: a pended IRP, taken out of the slot by this swap only.
-        (!raw.is_null()).then(|| unsafe { Irp::from_raw(raw) })
+        KernelCallers::FLAVOUR.sent_from_kernel_mode(irp.sent_from_user_mode(), current_process() == self.home_process)
     }
 
     /// # Safety
     /// Nothing uses `state` afterwards: no owner thread, no dispatch routine, no open handle.
     unsafe fn free(state: &'static Self) {
-        let (storage, driver_storage) = (state.storage, state.driver_storage);
+        let objects = state.objects;
         // SAFETY: allocated by `try_box` in `build` and unused from now on (caller).
         drop(unsafe { Box::from_raw(core::ptr::from_ref(state).cast_mut()) });
-        // SAFETY: the service and the peers that borrowed them are gone.
-        unsafe { free_rundown_refs(storage, driver_storage) };
+        // SAFETY: the service and the peers that borrowed it are gone.
+        drop(unsafe { Box::from_raw(objects.as_ptr()) });
+    }
+
+    /// The unload's first step: refuse new protection and complete a pended ROTATE.
+    fn begin_unload(&self, irql: &mut Irql<impl AtMost<Dispatch>>) {
+        self.service.begin_unload();
+        self.peers.close();
+        if let Some(rotate) = self.rotation.close(irql) {
+            rotate.complete(NtStatus::DELETE_PENDING);
+        }
     }
 }
 
@@ -182,25 +166,16 @@ fn current_process() -> usize {
     unsafe { PsGetCurrentProcessId() as usize }
 }
 
-/// A run-down reference in pool, leaked until [`free_rundown_refs`].
-fn leak_rundown_ref() -> Option<NonNull<RundownRef>> {
-    try_box(RundownRef::new()).map(|boxed| NonNull::from(Box::leak(boxed)))
-}
-
-/// # Safety
-/// Both came from [`leak_rundown_ref`], and nothing borrows them any more.
-unsafe fn free_rundown_refs(storage: NonNull<RundownRef>, driver_storage: NonNull<RundownRef>) {
-    for reference in [storage, driver_storage] {
-        // SAFETY: forwarded from the caller.
-        drop(unsafe { Box::from_raw(reference.as_ptr()) });
-    }
-}
-
-/// DriverUnload: refuse new protection, wait for every holder, free everything.
+/// DriverUnload: refuse new protection, wait for every holder and every peer, free everything.
+///
+/// On Windows the I/O manager calls it only once the last file object of the device is gone,
+/// so no handle is open and no peer that follows the interface's contract is attached. Wine
+/// calls it with handles open, so holders may still be let go by RELEASE and CLEANUP meanwhile.
 unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL.
-    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
+    let mut irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
     let Some(state) = DriverState::get() else { return };
+    state.begin_unload(&mut irql);
     wdk::println!("rundown: unloading: refusing new protection, waiting for holders");
     state.stopping.store(true, SeqCst);
     state.doorbell.set(&irql);
@@ -208,11 +183,10 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     unsafe { SystemThread::from_raw(state.thread.load(SeqCst)) }.join(&irql);
     // Until here, RELEASE and CLEANUP kept reaching the state, so holders could let go.
     STATE.store(core::ptr::null_mut(), SeqCst);
-    let device = state.device;
     // SAFETY: created by DriverEntry; the dispatch routines find no state from now on.
-    unsafe { device::delete(device) };
+    unsafe { device::delete(state.device) };
     // SAFETY: the device is gone, so no dispatch routine uses a handle's state any more.
-    let unclosed = unsafe { state.handles.free_unclosed() };
+    let unclosed = unsafe { state.handles.free_unclosed(&mut irql) };
     if unclosed > 0 {
         wdk::println!(
             "rundown: freed {unclosed} handle contexts whose CLOSE never came (Wine unloads with handles open)"

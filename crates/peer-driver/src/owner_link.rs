@@ -121,9 +121,11 @@ impl OwnerLink {
         use wdk_sys::{IoFileObjectType, PVOID};
 
         let mut object: PVOID = core::ptr::null_mut();
-        // SAFETY: `IoFileObjectType` is ntoskrnl's exported variable (wdm.h declares the import
-        // slot, hence the dereference); it is written once at boot, before any driver loads.
-        let file_type = unsafe { *IoFileObjectType };
+        // SAFETY: `IoFileObjectType` is ntoskrnl's exported variable, written once at boot,
+        // before any driver loads; only its value is read.
+        let slot = unsafe { IoFileObjectType };
+        // SAFETY: wdm.h declares the import slot, which points at the object type.
+        let file_type = unsafe { *slot };
         // SAFETY: our kernel handle, from ZwCreateFile; KernelMode, so no access check (0 asks
         // for no access); `object` receives one reference, which `close` (or `open`'s failure
         // path) drops. PASSIVE_LEVEL, as the routine requires.

@@ -2,8 +2,10 @@
 
 use core::ptr::NonNull;
 
-use wdk_sys::ntddk::IofCompleteRequest;
-use wdk_sys::{IO_STACK_LOCATION, IRP, NTSTATUS, PFILE_OBJECT, PIRP};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::SeqCst};
+
+use wdk_sys::ntddk::{IoReleaseCancelSpinLock, IofCompleteRequest};
+use wdk_sys::{DRIVER_CANCEL, IO_STACK_LOCATION, IRP, NTSTATUS, PDEVICE_OBJECT, PFILE_OBJECT, PIRP};
 
 use crate::wdk_values::{IO_NO_INCREMENT, SL_PENDING_RETURNED, USER_MODE};
 
@@ -87,6 +89,80 @@ impl Irp {
         unsafe { self.irp().AssociatedIrp.SystemBuffer }.cast()
     }
 
+    /// METHOD_BUFFERED's input: the first `InputBufferLength` bytes of the system buffer; `None`
+    /// if the I/O manager gave no buffer for a non-zero length.
+    #[must_use]
+    pub fn buffered_input(&self) -> Option<&[u8]> {
+        let (_, input_len, _) = self.device_io_control();
+        self.buffer(input_len).map(|input| &*input)
+    }
+
+    /// METHOD_BUFFERED's output: the first `OutputBufferLength` bytes of the system buffer,
+    /// which overwrite the input; `None` if there is no buffer for a non-zero length.
+    #[must_use]
+    pub fn buffered_output(&mut self) -> Option<&mut [u8]> {
+        let (_, _, output_len) = self.device_io_control();
+        self.buffer(output_len)
+    }
+
+    #[expect(clippy::mut_from_ref, reason = "the system buffer is the IRP's, not `self`'s memory; see the SAFETY note")]
+    fn buffer(&self, len: usize) -> Option<&mut [u8]> {
+        let buffer = self.system_buffer();
+        if len == 0 {
+            return Some(&mut []);
+        }
+        // SAFETY: METHOD_BUFFERED: a non-null system buffer holds max(input, output) bytes, so
+        // `len` (one of them) bytes, valid until completion; the two callers borrow the IRP for
+        // as long as the slice lives (shared for the input, exclusive for the output), so the
+        // output is never written while an input slice is alive.
+        (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer, len) })
+    }
+
+    /// Completes the request successfully with `reply` as its output, or with
+    /// `STATUS_BUFFER_TOO_SMALL` if the output buffer is shorter.
+    #[must_use = "dispatch routines return the status they completed with"]
+    pub fn complete_with_output(mut self, reply: &[u8]) -> NTSTATUS {
+        match self.buffered_output().and_then(|output| output.get_mut(..reply.len())) {
+            Some(output) => {
+                output.copy_from_slice(reply);
+                self.complete(wdk_sys::STATUS_SUCCESS, reply.len())
+            }
+            None => self.complete(wdk_sys::STATUS_BUFFER_TOO_SMALL, 0),
+        }
+    }
+
+    /// `IoSetCancelRoutine`: swaps the IRP's cancel routine (an interlocked exchange of
+    /// `Irp->CancelRoutine`, inline in the WDK's headers), returning the one it replaced.
+    pub fn set_cancel_routine(&mut self, routine: DRIVER_CANCEL) -> DRIVER_CANCEL {
+        let raw = routine.map_or(core::ptr::null_mut(), |routine| routine as *mut core::ffi::c_void);
+        // SAFETY: the IRP is ours (invariant), so the field's address is valid.
+        let address = unsafe { &raw mut (*self.raw.as_ptr()).CancelRoutine };
+        // SAFETY: `CancelRoutine` is a pointer-sized, aligned field the I/O manager itself
+        // exchanges atomically (`IoCancelIrp`), so an atomic view of it is how every party
+        // accesses it.
+        let field = unsafe { AtomicPtr::<core::ffi::c_void>::from_ptr(address.cast()) };
+        let previous = field.swap(raw, SeqCst);
+        // SAFETY: the field only ever holds null or a `DRIVER_CANCEL` function pointer.
+        unsafe { core::mem::transmute::<*mut core::ffi::c_void, DRIVER_CANCEL>(previous) }
+    }
+
+    /// `Irp->Cancel`: `IoCancelIrp` was called for the IRP.
+    #[must_use]
+    pub fn cancel_requested(&self) -> bool {
+        // SAFETY: the IRP is ours (invariant), so the field's address is valid.
+        let address = unsafe { &raw mut (*self.raw.as_ptr()).Cancel };
+        // SAFETY: `IoCancelIrp` sets the `BOOLEAN` from another thread, so it is read as an
+        // atomic byte (0 or 1, a valid `bool`).
+        let flag = unsafe { AtomicBool::from_ptr(address.cast()) };
+        flag.load(SeqCst)
+    }
+
+    /// Whether this is the IRP behind `raw`.
+    #[must_use]
+    pub fn is(&self, raw: PIRP) -> bool {
+        core::ptr::eq(self.raw.as_ptr(), raw)
+    }
+
     /// Marks the IRP pending (`IoMarkIrpPending`); the dispatch routine then returns
     /// `STATUS_PENDING` and someone completes it later.
     pub fn mark_pending(&mut self) {
@@ -107,4 +183,19 @@ impl Irp {
         unsafe { IofCompleteRequest(self.raw.as_ptr(), IO_NO_INCREMENT) };
         status
     }
+}
+
+/// What a cancel routine must do first: release the cancel spin lock `IoCancelIrp` acquired,
+/// lowering IRQL to `Irp->CancelIrql`. Returns the IRP's address, to look it up by; the IRP
+/// itself is reached only through whoever holds it.
+///
+/// # Safety
+/// Called once, at the start of a cancel routine, with the IRP the I/O manager passed it.
+pub unsafe fn release_cancel_spin_lock(_device: PDEVICE_OBJECT, irp: PIRP) -> PIRP {
+    // SAFETY: a cancel routine's IRP is valid until completed, which cannot happen before this
+    // routine hands it on; `CancelIrql` was saved by IoAcquireCancelSpinLock.
+    let irql = unsafe { (*irp).CancelIrql };
+    // SAFETY: the cancel routine owns the cancel spin lock, released once, here.
+    unsafe { IoReleaseCancelSpinLock(irql) };
+    irp
 }

@@ -21,7 +21,7 @@ pub mod wdk_values;
 
 pub use device::{DeviceNames, create_device, delete_device};
 pub use event::SynchronizationEvent;
-pub use irp::Irp;
+pub use irp::{Irp, release_cancel_spin_lock};
 pub use thread::{SystemThread, ThreadMain};
 
 use wdk_sys::UNICODE_STRING;

@@ -50,6 +50,7 @@ unsafe extern "C" {
     #[must_use]
     pub fn IoDeleteSymbolicLink(SymbolicLinkName: PUNICODE_STRING) -> NTSTATUS;
     pub fn IofCompleteRequest(Irp: PIRP, PriorityBoost: CCHAR);
+    pub fn IoReleaseCancelSpinLock(Irql: KIRQL);
     #[must_use]
     pub fn IofCallDriver(DeviceObject: PDEVICE_OBJECT, Irp: PIRP) -> NTSTATUS;
     #[must_use]

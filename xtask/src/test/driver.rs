@@ -76,8 +76,20 @@ fn clippy() -> Result<bool> {
 fn expectations(driver: Driver, flavour: Flavour) -> Expectations<'static> {
     const PEER_ROUTINES: &[&str] =
         &["ExAcquireRundownProtection", "ExReleaseRundownProtection", "ExWaitForRundownProtectionRelease"];
+    // The owner's references come from `Rundown::new`, a `const fn` that writes the zero word
+    // `ExInitializeRundownProtection` writes, so it calls every routine but that one.
+    const OWNER_ROUTINES: &[&str] = &[
+        "ExReInitializeRundownProtection",
+        "ExAcquireRundownProtection",
+        "ExAcquireRundownProtectionEx",
+        "ExReleaseRundownProtection",
+        "ExReleaseRundownProtectionEx",
+        "ExWaitForRundownProtectionRelease",
+        "ExRundownCompleted",
+    ];
     let defaults = Expectations::for_flavour(flavour.rules());
     match (driver, flavour) {
+        (Driver::Owner, Flavour::Ntoskrnl) => Expectations { required_imports: OWNER_ROUTINES, ..defaults },
         (Driver::Peer, Flavour::Ntoskrnl) => Expectations { required_imports: PEER_ROUTINES, ..defaults },
         _ => defaults,
     }

@@ -124,15 +124,20 @@ typedef VOID RUNDOWN_RELEASE(PVOID Context, PRUNDOWN_PEER_HOLD Hold);
 typedef RUNDOWN_RELEASE *PRUNDOWN_RELEASE;
 
 /* Copies the held generation's payload into Buffer (up to BufferLength bytes) and fills
-   *Result; returns an NTSTATUS (STATUS_INVALID_PARAMETER for a null Hold or Result, or a buffer
-   shorter than the payload: then Result->Length says how much is needed). A buffer of
-   RUNDOWN_MAX_PAYLOAD bytes always suffices. */
+   *Result; returns an NTSTATUS: STATUS_INVALID_PARAMETER for a null Hold or Result,
+   STATUS_BUFFER_TOO_SMALL for a null Buffer or one shorter than the payload (then
+   Result->Length says how much is needed). A buffer of RUNDOWN_MAX_PAYLOAD bytes always
+   suffices. Callable at IRQL <= DISPATCH_LEVEL: it never waits. */
 typedef NTSTATUS RUNDOWN_READ(PVOID Context, PRUNDOWN_PEER_HOLD Hold, PUCHAR Buffer,
                               ULONG BufferLength, PRUNDOWN_PEER_READ_RESULT Result);
 typedef RUNDOWN_READ *PRUNDOWN_READ;
 
 /* Replaces the held generation's payload with Length bytes at Data (at most
-   RUNDOWN_MAX_PAYLOAD) and stores the new version in *Version; returns an NTSTATUS. */
+   RUNDOWN_MAX_PAYLOAD) and stores the new version in *Version; returns an NTSTATUS
+   (STATUS_INVALID_PARAMETER for a null Hold, a null Data with a non-zero Length, or more than
+   RUNDOWN_MAX_PAYLOAD bytes). Callable at IRQL <= DISPATCH_LEVEL: writers hold a spin lock for
+   the whole write, so a reader spinning at DISPATCH_LEVEL never waits for a writer preempted on
+   its own processor. */
 typedef NTSTATUS RUNDOWN_WRITE(PVOID Context, PRUNDOWN_PEER_HOLD Hold, const UCHAR *Data,
                                ULONG Length, PULONGLONG Version);
 typedef RUNDOWN_WRITE *PRUNDOWN_WRITE;

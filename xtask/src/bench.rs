@@ -23,7 +23,7 @@ enum Goal {
     Information,
 }
 
-const RATIOS: [Ratio; 8] = [
+const RATIOS: [Ratio; 12] = [
     Ratio {
         what: "safe API / direct provider calls",
         numerator: "uncontended/safe_api",
@@ -67,6 +67,30 @@ const RATIOS: [Ratio; 8] = [
         goal: Goal::AtLeast(1.8),
     },
     Ratio {
+        what: "Rundown<T> try_access+deref+drop / bare acquire+release",
+        numerator: "uncontended/rundown_t_access_deref",
+        denominator: "uncontended/safe_api",
+        goal: Goal::AtMost(1.02),
+    },
+    Ratio {
+        what: "peer interface acquire+read 256+release / bare acquire+copy 256+release",
+        numerator: "peer_interface/acquire_read_256_release",
+        denominator: "peer_interface/bare_acquire_copy_256_release",
+        goal: Goal::Information,
+    },
+    Ratio {
+        what: "spin lock (host model) / parking_lot Mutex",
+        numerator: "locks/spin_lock",
+        denominator: "locks/parking_lot_mutex",
+        goal: Goal::Information,
+    },
+    Ratio {
+        what: "spin lock (host model) / std Mutex",
+        numerator: "locks/spin_lock",
+        denominator: "locks/std_mutex",
+        goal: Goal::Information,
+    },
+    Ratio {
         what: "uncontended: cache-aware / plain",
         numerator: "uncontended/cache_aware_safe_api",
         denominator: "uncontended/safe_api",
@@ -74,14 +98,16 @@ const RATIOS: [Ratio; 8] = [
     },
 ];
 
-const GROUPS: [&str; 3] = ["uncontended", "two_threads", "wait"];
+const GROUPS: [&str; 5] = ["uncontended", "locks", "peer_interface", "two_threads", "wait"];
 
 /// Runs the benchmarks (unless `report_only`), prints the table and writes `docs/bench/`.
 pub fn run(report_only: bool) -> Result<bool> {
     // Criterion would resolve a relative CARGO_TARGET_DIR against the package directory.
     let criterion = target_dir().join("criterion");
     if !report_only
-        && !Cargo::new(&["bench", "-p", "rundown", "--bench", "rundown"]).env("CRITERION_HOME", &criterion).run()?
+        && !Cargo::new(&["bench", "-p", "rundown", "--bench", "rundown", "-p", "rundown-service", "--bench", "peer"])
+            .env("CRITERION_HOME", &criterion)
+            .run()?
     {
         bail!("the benchmarks failed");
     }

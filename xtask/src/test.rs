@@ -45,7 +45,7 @@ enum Step {
     Asan,
     /// tests/stress.rs and the unit tests under ThreadSanitizer (needs a nightly toolchain)
     Tsan,
-    /// cargo bench -p rundown --no-run: the benchmarks build
+    /// cargo bench -p rundown -p rundown-service --no-run: the benchmarks build
     Bench,
     /// The crates build for x86_64-pc-windows-msvc, rundown with both kernel providers (Debian's rustc-web, installed if missing)
     Kernel,
@@ -125,7 +125,7 @@ impl Step {
                 .run()?,
             Self::Asan => return sanitizers::run(sanitizers::Sanitizer::Address),
             Self::Tsan => return sanitizers::run(sanitizers::Sanitizer::Thread),
-            Self::Bench => Cargo::new(&["bench", "-p", "rundown", "--no-run"]).run()?,
+            Self::Bench => Cargo::new(&["bench", "-p", "rundown", "-p", "rundown-service", "--no-run"]).run()?,
             Self::Kernel => return kernel::run(),
             Self::Standins => return standins::run(),
             Self::Driver => return driver::run(),

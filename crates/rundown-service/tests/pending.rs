@@ -32,7 +32,7 @@ fn hold(service: &Service<'_>, handle: &HandleState<'_, '_>) {
 fn completed_at_once(dispatched: Dispatched<TestIrp>) -> NtStatus {
     match dispatched {
         Dispatched::Complete(irp, answer) => {
-            let status = answer.err().expect("ROTATE is never answered at once with success");
+            let status = answer.expect_err("ROTATE is never answered at once with success");
             assert!(!irp.state.pended(), "an IRP completed in its dispatch routine was marked pending");
             irp.complete(status);
             status

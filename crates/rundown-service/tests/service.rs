@@ -266,7 +266,8 @@ fn cleanup_racing_release_on_one_handle_loses_and_invents_nothing() {
             scope.spawn(|| {
                 for n in 1..=ROUNDS {
                     while round.load(SeqCst) < n {
-                        std::hint::spin_loop();
+                        // Yield, not spin: on one processor the other thread must run.
+                        std::thread::yield_now();
                     }
                     if round.load(SeqCst) == u64::MAX {
                         return;
@@ -293,7 +294,7 @@ fn cleanup_racing_release_on_one_handle_loses_and_invents_nothing() {
                     break;
                 }
                 while done.load(SeqCst) < n {
-                    std::hint::spin_loop();
+                    std::thread::yield_now();
                 }
                 *handle.lock().unwrap() = None;
                 drop(current); // CLOSE

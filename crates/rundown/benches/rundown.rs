@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rundown::irql::PassiveLevel;
 use rundown::provider::{Portable, Provider, RundownWord};
-use rundown::{CacheAwareRundownRef, Protection, RundownGuard, RundownRef};
+use rundown::{CacheAwareRundownRef, Protection, Rundown, RundownGuard, RundownRef, SpinLock};
 
 fn passive() -> PassiveLevel {
     PassiveLevel::check().expect("benchmark threads run at PASSIVE_LEVEL")
@@ -65,8 +65,32 @@ fn uncontended(c: &mut Criterion) {
 
     let cache_aware = CacheAwareRundownRef::allocate(&irql).expect("pool");
     group.bench_function("cache_aware_safe_api", |b| b.iter(|| drop(black_box(&cache_aware).acquire(&irql))));
+
+    let object = Rundown::new(7_u64);
+    group.bench_function("rundown_t_access_deref", |b| {
+        b.iter(|| {
+            if let Some(access) = black_box(&object).try_access(&irql) {
+                black_box(*access);
+            }
+        });
+    });
     group.finish();
     cache_aware.free(&irql);
+}
+
+/// Uncontended lock + unlock: the typed spin lock (here over the modelled IRQL, which a kernel
+/// build replaces with `KeAcquireSpinLockRaiseToDpc`/`KeReleaseSpinLock`) against common
+/// user-mode mutexes.
+fn locks(c: &mut Criterion) {
+    let mut irql = passive();
+    let mut group = c.benchmark_group("locks");
+    let spin = SpinLock::new(0_u64);
+    group.bench_function("spin_lock", |b| b.iter(|| *black_box(&spin).lock(&mut irql) += 1));
+    let parking = parking_lot::Mutex::new(0_u64);
+    group.bench_function("parking_lot_mutex", |b| b.iter(|| *black_box(&parking).lock() += 1));
+    let std_mutex = std::sync::Mutex::new(0_u64);
+    group.bench_function("std_mutex", |b| b.iter(|| *black_box(&std_mutex).lock().expect("not poisoned") += 1));
+    group.finish();
 }
 
 /// Runs `pairs` acquire+release pairs on each of two threads at once; returns the wall time.
@@ -160,6 +184,6 @@ fn wake_latency(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = uncontended, contended, wake_latency
+    targets = uncontended, locks, contended, wake_latency
 }
 criterion_main!(benches);

@@ -390,3 +390,38 @@ fn ten_thousand_handles_each_holding_one() {
         assert_eq!(rotator.rotate(&irql).waited_for_holders, 0);
     });
 }
+
+/// Finding 8: INTERNAL_DEVICE_CONTROL may arrive at DISPATCH_LEVEL (`IoCallDriver` from a DPC).
+/// Every request's path takes a DISPATCH_LEVEL token and works there: nothing on it waits.
+#[test]
+fn every_request_is_served_at_dispatch_level() {
+    use rundown::irql::Dispatch;
+    use rundown_abi::GetInterfaceRequest;
+    with_service(|service, _| {
+        let handle = service.open_handle();
+        let mut passive = irql();
+        let mut dispatch = passive.raise::<Dispatch>();
+        let write_request = WriteRequest::new(b"from a DPC").expect("short");
+        let write_input = write_request.to_bytes();
+        let acquire_input = AcquireRequest { count: 1 }.to_bytes();
+        let release_input = ReleaseRequest { count: 1 }.to_bytes();
+        let interface_input = GetInterfaceRequest::current().to_bytes();
+        let requests: [(Ioctl, &[u8]); 8] = [
+            (Ioctl::Query, &[]),
+            (Ioctl::Acquire, &acquire_input),
+            (Ioctl::Read, &[]),
+            (Ioctl::Write, &write_input[..write_request.wire_len()]),
+            (Ioctl::Release, &release_input),
+            (Ioctl::Stats, &[]),
+            (Ioctl::Rotate, &[]),
+            (Ioctl::GetInterface, &interface_input),
+        ];
+        for (ioctl, input) in requests {
+            let request = Request { code: ioctl.code(), input, output_len: ioctl.output_size(), from_user_mode: false };
+            let answer = service.control(&handle, &request, &mut *dispatch);
+            assert!(answer.is_ok(), "{ioctl:?} at DISPATCH_LEVEL: {answer:?}");
+        }
+        drop(dispatch);
+        assert!(PassiveLevel::check().is_some(), "back at PASSIVE_LEVEL");
+    });
+}

@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Open the device with FILE_FLAG_OVERLAPPED: requests are issued asynchronously, so
+    /// several can be in the driver at once on one handle (`churn`), and a session's `begin`
+    /// leaves a pended request in flight.
+    #[arg(long, global = true)]
+    pub overlapped: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -126,6 +132,55 @@ pub enum Command {
     },
     /// Stress the driver: client processes, a rotator and the peer; exit 0 only without faults, losses or leaks
     Stress(StressArgs),
+    /// Several threads on this one handle loop ACQUIRE, READ, WRITE, RELEASE until time is up
+    Churn(ChurnArgs),
+    /// Open N handles (ACQUIRE on each), wait for a line or end of input on stdin, close them
+    OpenMany(OpenManyArgs),
+    /// Start the owner and the peer, PEER_START, stop the peer, stop the owner; N times
+    Cycles(CyclesArgs),
+}
+
+/// `churn`'s settings.
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    /// How many threads share the handle.
+    #[arg(long, value_name = "T", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: u32,
+    /// How long to run (decimals allowed).
+    #[arg(long, value_name = "S", value_parser = parse_seconds)]
+    pub seconds: Duration,
+    /// When time is up, each thread ACQUIREs once more and keeps it: the handle is closed
+    /// holding `T`, so its CLEANUP has to release them.
+    #[arg(long)]
+    pub end_holding: bool,
+}
+
+/// `open-many`'s settings.
+#[derive(Debug, Args)]
+pub struct OpenManyArgs {
+    /// How many handles to open.
+    #[arg(long, value_name = "N")]
+    pub count: u32,
+    /// Protections to ACQUIRE on each handle (0: none).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub acquire: u32,
+}
+
+/// `cycles`' settings.
+#[derive(Debug, Args)]
+pub struct CyclesArgs {
+    /// How many cycles.
+    #[arg(long, value_name = "N")]
+    pub count: u32,
+    /// The peer's service name.
+    #[arg(long, value_name = "SERVICE", default_value = "RundownPeer")]
+    pub peer_name: String,
+    /// Stop after this many seconds even if fewer cycles ran (decimals allowed; 0: no limit).
+    #[arg(long, value_name = "S", default_value = "0", value_parser = parse_seconds)]
+    pub budget: Duration,
+    /// Seconds each service start or stop may take.
+    #[arg(long, value_name = "S", default_value = "20", value_parser = parse_seconds)]
+    pub timeout: Duration,
 }
 
 /// `peer-start`'s settings.
@@ -256,6 +311,7 @@ mod tests {
         assert_eq!(cli.device_path(), r"\\.\RundownShared");
         assert_eq!(cli.name, "RundownShared");
         assert!(!cli.read_only);
+        assert!(!cli.overlapped);
         assert!(matches!(cli.command, Command::Query));
     }
 
@@ -265,6 +321,29 @@ mod tests {
         assert_eq!(cli.device.as_deref(), Some(r"\\.\Other"));
         assert_eq!(cli.device_path(), r"\\.\Other");
         assert!(cli.read_only);
+    }
+
+    #[test]
+    fn overlapped_churn_open_many_and_cycles() {
+        let cli = parse(&["--overlapped", "churn", "--seconds", "2"]).unwrap();
+        assert!(cli.overlapped);
+        let Command::Churn(args) = cli.command else { panic!("not churn") };
+        assert_eq!((args.threads, args.seconds, args.end_holding), (4, Duration::from_secs(2), false));
+        let Command::Churn(args) =
+            parse(&["churn", "--threads", "8", "--seconds", "0.5", "--end-holding", "--overlapped"]).unwrap().command
+        else {
+            panic!("not churn")
+        };
+        assert_eq!((args.threads, args.end_holding), (8, true));
+        assert!(parse(&["churn", "--threads", "0", "--seconds", "1"]).is_err());
+        assert!(parse(&["churn"]).is_err());
+        let Command::OpenMany(args) = parse(&["open-many", "--count", "10000", "--acquire", "1"]).unwrap().command
+        else {
+            panic!("not open-many")
+        };
+        assert_eq!((args.count, args.acquire), (10_000, 1));
+        let Command::Cycles(args) = parse(&["cycles", "--count", "100"]).unwrap().command else { panic!("not cycles") };
+        assert_eq!((args.count, args.peer_name.as_str(), args.budget), (100, "RundownPeer", Duration::ZERO));
     }
 
     #[test]

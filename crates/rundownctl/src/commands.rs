@@ -23,7 +23,8 @@ pub struct Console<'a> {
 }
 
 /// Runs a device subcommand on `device`. Returns `false` for the service subcommands, which
-/// are not device subcommands, and for `stress`, which opens devices of its own.
+/// are not device subcommands, and for `stress`, `churn`, `open-many` and `cycles`, which open
+/// devices of their own.
 ///
 /// # Errors
 ///
@@ -32,7 +33,14 @@ pub struct Console<'a> {
 pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<'_>) -> Result<bool> {
     let out = &mut *console.out;
     match command {
-        Command::Install { .. } | Command::Start(_) | Command::Stop(_) | Command::Uninstall(_) | Command::Stress(_) => {
+        Command::Install { .. }
+        | Command::Start(_)
+        | Command::Stop(_)
+        | Command::Uninstall(_)
+        | Command::Stress(_)
+        | Command::Churn(_)
+        | Command::OpenMany(_)
+        | Command::Cycles(_) => {
             return Ok(false);
         }
         Command::Query => write!(out, "{}", format::query(&ops::query(device).context("query failed")?))?,

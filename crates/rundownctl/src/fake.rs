@@ -75,6 +75,11 @@ impl FakeDriver {
         self.stats.pool_blocks = blocks;
     }
 
+    /// The handle's holds.
+    pub fn holds(&self) -> u32 {
+        self.holds
+    }
+
     /// The payload as it is now.
     pub fn payload(&self) -> &[u8] {
         &self.payload

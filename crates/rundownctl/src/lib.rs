@@ -5,6 +5,7 @@
 //! handle and `NtDeviceIoControlFile`, the service control manager, Ctrl-C) are
 //! `#[cfg(windows)]`; the binary needs them, so on other hosts it only says so.
 
+pub mod churn;
 pub mod cli;
 pub mod commands;
 pub mod format;

@@ -5,6 +5,7 @@
 //! unit tests use a fake.
 
 use std::io;
+use std::time::Duration;
 
 use rundown_abi::NtStatus;
 
@@ -39,6 +40,49 @@ pub trait Transport {
     /// Only if the request could not be issued at all (a buffer longer than `u32::MAX`); every
     /// answer of the driver, failures included, is a [`Completion`].
     fn control(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Completion>;
+
+    /// Issues `code` without waiting for it to complete: the session's `begin`. On an
+    /// overlapped handle a request the driver pends stays in flight, and [`InFlight::wait`]
+    /// collects it later. The default (a synchronous handle, the host's fake) sends it with
+    /// [`Transport::control`] and hands back the finished completion.
+    ///
+    /// # Errors
+    ///
+    /// As [`Transport::control`].
+    fn begin(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Box<dyn InFlight>> {
+        Ok(Box::new(Finished(Some(self.control(code, input, output_len)?))))
+    }
+
+    /// Closes the handle (CLEANUP, then CLOSE once nothing references the file object) while
+    /// requests begun on it may still be in flight; every later request fails.
+    ///
+    /// # Errors
+    ///
+    /// The default: this transport cannot close early ([`io::ErrorKind::Unsupported`]).
+    fn close(&mut self) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "this handle cannot be closed early"))
+    }
+}
+
+/// A request issued with [`Transport::begin`].
+pub trait InFlight: Send {
+    /// Its completion, once it has one: `Ok(None)` if it is still in flight after `timeout`
+    /// (ask again later). After `Some`, the request is done and further calls return `None`.
+    ///
+    /// # Errors
+    ///
+    /// Waiting failed.
+    fn wait(&mut self, timeout: Duration) -> io::Result<Option<Completion>>;
+}
+
+/// A request that completed when it was issued.
+#[derive(Debug)]
+pub struct Finished(pub Option<Completion>);
+
+impl InFlight for Finished {
+    fn wait(&mut self, _timeout: Duration) -> io::Result<Option<Completion>> {
+        Ok(self.0.take())
+    }
 }
 
 #[cfg(test)]

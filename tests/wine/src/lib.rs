@@ -1,5 +1,7 @@
 //! The rundown driver's Wine harness: Wine 8 as a host for the driver, and the portable driver
-//! loaded in it with `rundownctl` to drive it. `tests/driver.rs` holds the integration tests;
+//! loaded in it with `rundownctl` to drive it. `tests/driver.rs`, `tests/peer.rs`,
+//! `tests/bad_input.rs` and `tests/windows_rules.rs` (issue 8: overlapped clients, 10,000
+//! handles, cancelled rotations, stop cycles, the unload's refusals) hold the integration tests;
 //! `cargo xtask demo` uses the same harness.
 //!
 //! The tests need the images `cargo xtask build` writes to `target/sys/` (or the directory in

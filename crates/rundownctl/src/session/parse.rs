@@ -34,9 +34,25 @@ pub enum Command {
         /// The output buffer's length.
         output_len: u32,
     },
+    /// `begin <command>`: issue the command's request without waiting for it (on an
+    /// overlapped handle a pended request stays in flight); `wait` collects it.
+    Begin(Box<Command>),
+    /// `wait <id> [ms]`: the result line of request `id` begun earlier, waiting up to `ms`
+    /// (default [`DEFAULT_WAIT`]).
+    Wait {
+        /// The number `begin` answered.
+        id: u64,
+        /// How long to wait.
+        timeout: Duration,
+    },
+    /// `close`: close the handle (CLEANUP) while begun requests may be in flight.
+    Close,
     /// `exit`.
     Exit,
 }
+
+/// How long `wait <id>` waits without a timeout.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 
 impl Command {
     /// The command's word, as its result line names it.
@@ -53,6 +69,9 @@ impl Command {
             Self::Stats => "stats",
             Self::Sleep(_) => "sleep",
             Self::Raw { .. } => "raw",
+            Self::Begin(_) => "begin",
+            Self::Wait { .. } => "wait",
+            Self::Close => "close",
             Self::Exit => "exit",
         }
     }
@@ -96,8 +115,30 @@ fn parse_command(word: &str, rest: &str) -> Result<Command, String> {
         chars.next();
         return Ok(Command::Write(chars.as_str().as_bytes().to_vec()));
     }
+    if word == "begin" {
+        let inner = rest.trim_start();
+        let (inner_word, inner_rest) = match inner.find(char::is_whitespace) {
+            Some(at) => (&inner[..at], &inner[at..]),
+            None => (inner, ""),
+        };
+        return match parse_command(inner_word, inner_rest)? {
+            Command::Sleep(_) | Command::Begin(_) | Command::Wait { .. } | Command::Close | Command::Exit => {
+                Err(format!("usage: begin <request>; '{inner_word}' sends no request"))
+            }
+            command => Ok(Command::Begin(Box::new(command))),
+        };
+    }
     let args: Vec<&str> = rest.split_whitespace().collect();
     match word {
+        "close" => no_args(&args, Command::Close),
+        "wait" => match args.as_slice() {
+            [id] => Ok(Command::Wait { id: number(id, "request")?, timeout: DEFAULT_WAIT }),
+            [id, ms] => Ok(Command::Wait {
+                id: number(id, "request")?,
+                timeout: Duration::from_millis(number(ms, "milliseconds")?),
+            }),
+            _ => Err("usage: wait <id> [ms]".to_owned()),
+        },
         "acquire" => Ok(Command::Acquire(optional_count(&args)?)),
         "release" => Ok(Command::Release(optional_count(&args)?)),
         "query" => no_args(&args, Command::Query),
@@ -221,6 +262,20 @@ mod tests {
         assert_eq!(err("raw zz - 0").message, "code: 'z' is not a hex digit");
         assert_eq!(err("raw 1 abc 0").message, "input: odd number of hex digits (3)");
         assert_eq!(err("raw 1 - 99999999").message, "output length is at most 1048576");
+    }
+
+    #[test]
+    fn begin_wait_close() {
+        assert_eq!(ok("begin rotate"), Command::Begin(Box::new(Command::Rotate)));
+        assert_eq!(ok("begin  acquire 2"), Command::Begin(Box::new(Command::Acquire(2))));
+        assert_eq!(ok("begin write a b"), Command::Begin(Box::new(Command::Write(b"a b".to_vec()))));
+        assert_eq!(err("begin sleep 5").message, "usage: begin <request>; 'sleep' sends no request");
+        assert_eq!(err("begin begin rotate").message, "usage: begin <request>; 'begin' sends no request");
+        assert_eq!(err("begin frob").message, "unknown command 'frob'");
+        assert_eq!(ok("wait 3"), Command::Wait { id: 3, timeout: DEFAULT_WAIT });
+        assert_eq!(ok("wait 3 250"), Command::Wait { id: 3, timeout: Duration::from_millis(250) });
+        assert_eq!(err("wait").message, "usage: wait <id> [ms]");
+        assert_eq!(ok("close"), Command::Close);
     }
 
     #[test]

@@ -3,12 +3,24 @@
 use std::io::{self, BufRead, Write};
 use std::time::Instant;
 
+use rundown_abi::NtStatus;
+
 use super::line::{self, Line};
 use super::parse::{Command, parse_line};
 use crate::hex;
 use crate::ops::{self, OpError};
 use crate::status;
-use crate::transport::Transport;
+use crate::transport::{Completion, InFlight, Transport};
+
+/// `IoStatus.Status` of a request still in flight.
+const STATUS_PENDING: NtStatus = NtStatus::from_raw(0x103);
+
+/// Requests begun and not yet collected, by number.
+#[derive(Default)]
+struct Begun {
+    next: u64,
+    requests: Vec<(u64, Command, Box<dyn InFlight>)>,
+}
 
 /// Runs commands from `input` on `device` until `exit` or end of input, writing one result
 /// line per command to `out` and flushing it at once. Blank lines and `#` comments get no
@@ -19,6 +31,7 @@ use crate::transport::Transport;
 /// Reading `input` or writing `out` failed.
 pub fn run(device: &mut dyn Transport, input: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
     let mut buf = Vec::new();
+    let mut begun = Begun::default();
     loop {
         buf.clear();
         if input.read_until(b'\n', &mut buf)? == 0 {
@@ -31,6 +44,15 @@ pub fn run(device: &mut dyn Transport, input: &mut dyn BufRead, out: &mut dyn Wr
         let (result, exit) = match parsed {
             Err(err) => (Line::error(&err.word, &err.message), false),
             Ok(Command::Exit) => (Line::ok("exit"), true),
+            Ok(Command::Begin(command)) => (begin(device, &command, &mut begun), false),
+            Ok(Command::Wait { id, timeout }) => (wait(id, timeout, &mut begun), false),
+            Ok(Command::Close) => {
+                let line = match device.close() {
+                    Ok(()) => Line::ok("close").kv("in_flight", begun.requests.len()),
+                    Err(err) => Line::error("close", &err.to_string()),
+                };
+                (line, false)
+            }
             Ok(command) => (execute(device, &command), false),
         };
         writeln!(out, "{}", result.into_string())?;
@@ -64,9 +86,68 @@ fn execute(device: &mut dyn Transport, command: &Command) -> Line {
             Ok(Line::ok(word).kv("ms", duration.as_millis()))
         }
         Command::Raw { code, input, output_len } => raw(device, *code, input, *output_len),
-        Command::Exit => Ok(Line::ok(word)),
+        Command::Begin(_) | Command::Wait { .. } | Command::Close | Command::Exit => Ok(Line::ok(word)),
     };
     result.unwrap_or_else(|err| failure(word, &err))
+}
+
+/// `begin <command>`: issues the command's one request through [`Transport::begin`] (the
+/// typed encoding of [`execute`] runs over a transport that hands the request on and answers
+/// "pending"), and keeps it under the next number.
+fn begin(device: &mut dyn Transport, command: &Command, begun: &mut Begun) -> Line {
+    struct Issue<'a> {
+        device: &'a mut dyn Transport,
+        issued: Option<io::Result<Box<dyn InFlight>>>,
+    }
+    impl Transport for Issue<'_> {
+        fn control(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Completion> {
+            self.issued = Some(self.device.begin(code, input, output_len));
+            Ok(Completion { status: STATUS_PENDING, information: 0, output: vec![0; output_len] })
+        }
+    }
+    let mut issue = Issue { device, issued: None };
+    let refused = execute(&mut issue, command);
+    match issue.issued {
+        // The request could not even be encoded (a payload over 256 bytes): that line.
+        None => refused,
+        Some(Err(err)) => Line::error("begin", &err.to_string()),
+        Some(Ok(mut request)) => {
+            begun.next += 1;
+            let id = begun.next;
+            let line = Line::ok("begin").kv("id", id).kv("command", command.word());
+            // A request that completed at once is still collected with `wait`.
+            let pending = match request.wait(std::time::Duration::ZERO) {
+                Ok(Some(done)) => {
+                    request = Box::new(crate::transport::Finished(Some(done)));
+                    false
+                }
+                _ => true,
+            };
+            begun.requests.push((id, command.clone(), request));
+            line.kv("pending", pending)
+        }
+    }
+}
+
+/// `wait <id> [ms]`: the begun command's own result line once its request completes.
+fn wait(id: u64, timeout: std::time::Duration, begun: &mut Begun) -> Line {
+    struct Replay(Option<Completion>);
+    impl Transport for Replay {
+        fn control(&mut self, _code: u32, _input: &[u8], _output_len: usize) -> io::Result<Completion> {
+            self.0.take().ok_or_else(|| io::Error::other("the request's completion was already used"))
+        }
+    }
+    let Some(at) = begun.requests.iter().position(|(begun_id, ..)| *begun_id == id) else {
+        return Line::error("wait", &format!("no request {id} in flight"));
+    };
+    match begun.requests[at].2.wait(timeout) {
+        Ok(Some(done)) => {
+            let (_, command, _) = begun.requests.remove(at);
+            execute(&mut Replay(Some(done)), &command)
+        }
+        Ok(None) => Line::error("wait", &format!("request {id} is still in flight after {} ms", timeout.as_millis())),
+        Err(err) => Line::error("wait", &err.to_string()),
+    }
 }
 
 /// `raw`: `ok` or `err` by the status, both with the status, information and whole output.
@@ -143,6 +224,33 @@ query
                 "err release status=0xC0000225 name=STATUS_NOT_FOUND",
                 "ok exit",
             ]
+        );
+    }
+
+    #[test]
+    fn begin_and_wait_on_a_synchronous_transport() {
+        let mut dev = FakeDriver::new();
+        let lines = session(
+            &mut dev,
+            "begin acquire 2\nbegin rotate\nwait 2\nwait 1 0\nwait 1\nbegin write-hex 00\nclose\nwait 3\n",
+        );
+        assert_eq!(
+            lines,
+            [
+                "ok begin id=1 command=acquire pending=false",
+                "ok begin id=2 command=rotate pending=false",
+                "err rotate status=0xC0000184 name=STATUS_INVALID_DEVICE_STATE",
+                "ok acquire count=2 handle_holds=2",
+                "err wait error=no request 1 in flight",
+                "ok begin id=3 command=write-hex pending=false",
+                "err close error=this handle cannot be closed early",
+                "ok write-hex version=1 len=1",
+            ]
+        );
+        let long = "x".repeat(257);
+        assert_eq!(
+            session(&mut dev, &format!("begin write {long}\n")),
+            ["err write error=payload length 257 exceeds 256"]
         );
     }
 

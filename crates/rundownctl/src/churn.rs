@@ -1,0 +1,174 @@
+//! `churn`: several threads on one handle, each looping ACQUIRE 1, READ, WRITE (every 4th
+//! iteration), RELEASE 1 until time is up.
+//!
+//! On an overlapped handle (`--overlapped`) the I/O manager does not serialize these requests,
+//! so several are in the driver at once, and a process killed meanwhile has its handle's
+//! CLEANUP race them. The handle's holds are shared by the threads, so after an ACQUIRE they
+//! are between 1 and T and after a RELEASE below T; anything else, and any failure but
+//! `STATUS_DELETE_PENDING` on ACQUIRE (counted as `refused`), is a fault.
+
+use std::time::{Duration, Instant};
+
+use rundown_abi::NtStatus;
+
+use crate::ops::{self, OpError};
+use crate::status;
+use crate::stress::client::payload;
+use crate::transport::Transport;
+
+/// How long a thread waits after a refused ACQUIRE.
+const RETRY_PAUSE: Duration = Duration::from_millis(1);
+
+/// Faults quoted in full; the rest are only counted.
+const QUOTED_FAULTS: usize = 5;
+
+/// What the threads did, summed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Churned {
+    /// Threads.
+    pub threads: u32,
+    /// Iterations started.
+    pub iterations: u64,
+    /// Iterations that ended with a successful RELEASE.
+    pub released: u64,
+    /// ACQUIREs answered `STATUS_DELETE_PENDING`.
+    pub refused: u64,
+    /// Protections kept at the end (`--end-holding`).
+    pub left_held: u64,
+    /// Unexpected answers.
+    pub faults: u64,
+    /// The first few unexpected answers.
+    pub quoted: Vec<String>,
+}
+
+impl Churned {
+    /// `ok churn threads= iterations= released= refused= left_held= faults=`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        format!(
+            "ok churn threads={} iterations={} released={} refused={} left_held={} faults={}",
+            self.threads, self.iterations, self.released, self.refused, self.left_held, self.faults
+        )
+    }
+
+    fn fault(&mut self, what: String) {
+        self.faults += 1;
+        if self.quoted.len() < QUOTED_FAULTS {
+            self.quoted.push(what);
+        }
+    }
+
+    fn add(&mut self, other: Self) {
+        self.iterations += other.iterations;
+        self.released += other.released;
+        self.refused += other.refused;
+        self.left_held += other.left_held;
+        self.faults += other.faults;
+        for what in other.quoted {
+            if self.quoted.len() < QUOTED_FAULTS {
+                self.quoted.push(what);
+            }
+        }
+    }
+}
+
+fn describe(err: &OpError) -> String {
+    err.status().map_or_else(|| err.to_string(), status::describe)
+}
+
+/// One thread's loop on its transport (all of them the same handle).
+fn thread_loop(device: &mut dyn Transport, id: u32, threads: u32, duration: Duration, end_holding: bool) -> Churned {
+    let mut counts = Churned::default();
+    let started = Instant::now();
+    let holds_range = 1..=threads;
+    while started.elapsed() < duration {
+        let at = counts.iterations;
+        counts.iterations += 1;
+        match ops::acquire(device, 1) {
+            Ok(reply) if holds_range.contains(&reply.handle_holds) => {}
+            Ok(reply) => counts.fault(format!("thread {id}: acquire left the handle holding {}", reply.handle_holds)),
+            Err(err) if err.status() == Some(NtStatus::DELETE_PENDING) => {
+                counts.refused += 1;
+                std::thread::sleep(RETRY_PAUSE);
+                continue;
+            }
+            Err(err) => {
+                counts.fault(format!("thread {id}: acquire: {}", describe(&err)));
+                std::thread::sleep(RETRY_PAUSE);
+                continue;
+            }
+        }
+        if let Err(err) = ops::read(device) {
+            counts.fault(format!("thread {id}: read: {}", describe(&err)));
+        }
+        if at.is_multiple_of(4)
+            && let Err(err) = ops::write(device, &payload(id, at))
+        {
+            counts.fault(format!("thread {id}: write: {}", describe(&err)));
+        }
+        match ops::release(device, 1) {
+            Ok(reply) if reply.handle_holds < threads => counts.released += 1,
+            Ok(reply) => counts.fault(format!("thread {id}: release left the handle holding {}", reply.handle_holds)),
+            Err(err) => counts.fault(format!("thread {id}: release: {}", describe(&err))),
+        }
+    }
+    if end_holding {
+        match ops::acquire(device, 1) {
+            Ok(_) => counts.left_held += 1,
+            Err(err) => counts.fault(format!("thread {id}: the last acquire: {}", describe(&err))),
+        }
+    }
+    counts
+}
+
+/// Runs one thread per transport (each a view of the same handle) for `duration`.
+///
+/// # Panics
+///
+/// If a thread panicked.
+#[must_use]
+pub fn run(devices: Vec<&mut (dyn Transport + Send)>, duration: Duration, end_holding: bool) -> Churned {
+    let threads = u32::try_from(devices.len()).unwrap_or(u32::MAX);
+    let mut total = Churned { threads, ..Churned::default() };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = devices
+            .into_iter()
+            .zip(0..)
+            .map(|(device, id)| scope.spawn(move || thread_loop(device, id, threads, duration, end_holding)))
+            .collect();
+        for worker in workers {
+            total.add(worker.join().expect("a churn thread panicked"));
+        }
+    });
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeDriver;
+
+    #[test]
+    fn threads_loop_and_sum_up() {
+        let mut fakes = [FakeDriver::new(), FakeDriver::new()];
+        let devices: Vec<&mut (dyn Transport + Send)> =
+            fakes.iter_mut().map(|fake| fake as &mut (dyn Transport + Send)).collect();
+        let churned = run(devices, Duration::from_millis(20), true);
+        assert_eq!(churned.threads, 2);
+        assert!(churned.iterations > 0 && churned.released == churned.iterations, "{churned:?}");
+        assert_eq!((churned.left_held, churned.faults, churned.refused), (2, 0, 0));
+        assert!(churned.line().starts_with("ok churn threads=2 iterations="));
+        assert_eq!(fakes[0].holds(), 1);
+    }
+
+    #[test]
+    fn failures_are_faults_and_delete_pending_is_refused() {
+        let mut fake = FakeDriver::new();
+        fake.fail(rundown_abi::Ioctl::Acquire.code(), NtStatus::DELETE_PENDING);
+        fake.fail(rundown_abi::Ioctl::Read.code(), NtStatus::FILE_CLOSED);
+        let churned = run(vec![&mut fake], Duration::from_millis(10), false);
+        assert_eq!(churned.refused, 1);
+        assert_eq!(churned.faults, 1);
+        assert_eq!(churned.quoted, ["thread 0: read: STATUS_FILE_CLOSED (0xC0000128)"]);
+    }
+}

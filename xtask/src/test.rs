@@ -47,7 +47,7 @@ enum Step {
     Tsan,
     /// cargo bench -p rundown -p rundown-service --no-run: the benchmarks build
     Bench,
-    /// The crates build for x86_64-pc-windows-msvc, rundown with both kernel providers (Debian's rustc-web, installed if missing)
+    /// The crates build for x86_64-pc-windows-msvc (rundown with both kernel providers) and check for aarch64-pc-windows-msvc; a kernel build without the `kernel` feature is refused (Debian's rustc-web, installed if missing)
     Kernel,
     /// The wdk stand-ins: their tests, including struct layouts and constants checked against mingw-w64's DDK headers
     Standins,

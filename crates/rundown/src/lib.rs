@@ -63,7 +63,7 @@ pub use holds::{Loan, RundownHolds, Taken};
 pub use object::{Access, ObjectOwner, Rundown};
 pub use owner::{RundownOwner, lifecycle};
 pub use protection::{Protection, SharedReinitialize};
-pub use rundown_ref::RundownRef;
+pub use rundown_ref::{RundownRef, RundownState};
 pub use spin_lock::{SpinLock, SpinLockGuard};
 
 #[cfg(not(feature = "kernel"))]

@@ -104,9 +104,53 @@ impl Default for RundownRef {
     }
 }
 
+/// What an `EX_RUNDOWN_REF`'s word says, read at one instant ([`RundownRef::state`]).
+///
+/// ```
+/// use rundown::irql::PassiveLevel;
+/// use rundown::{RundownRef, RundownState};
+///
+/// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+/// let mut storage = RundownRef::new();
+/// let owner = storage.owner(&irql);
+/// let guard = owner.protection().acquire(&irql).expect("active");
+/// assert_eq!(owner.protection().state(), RundownState::Active { holders: 1 });
+/// drop(guard);
+/// let owner = owner.wait_for_release(&irql).completed(&irql);
+/// assert_eq!(owner.protection().state(), RundownState::Completed);
+/// assert_eq!(format!("{:?}", owner.protection()), "RundownRef(Completed)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RundownState {
+    /// Protection is granted; `holders` protections are held.
+    Active {
+        /// Protections held.
+        holders: usize,
+    },
+    /// A wait is in progress: nothing is granted, and the waiter counts the holders left in its
+    /// own stack (which another thread must not read, so their number is not shown).
+    RunningDown,
+    /// The run down completed (`ExRundownCompleted`): nothing is granted until reinitialized.
+    Completed,
+}
+
+impl RundownRef {
+    /// What the word says now: for a debugger or a log line. Another thread may change it at
+    /// once, so this decides nothing.
+    #[must_use]
+    pub fn state(&self) -> RundownState {
+        let word = self.word.load(core::sync::atomic::Ordering::Relaxed);
+        match (word & crate::provider::portable::ACTIVE, word) {
+            (0, _) => RundownState::Active { holders: word >> crate::provider::portable::COUNT_SHIFT },
+            (_, crate::provider::portable::ACTIVE) => RundownState::Completed,
+            _ => RundownState::RunningDown,
+        }
+    }
+}
+
 impl core::fmt::Debug for RundownRef {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RundownRef").finish_non_exhaustive()
+        f.debug_tuple("RundownRef").field(&self.state()).finish()
     }
 }
 

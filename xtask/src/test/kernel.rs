@@ -14,32 +14,67 @@ use crate::cmd::{target_dir, workspace_root};
 /// Debian's rustc-web toolchain, beside rustup's.
 use crate::build::{DEBIAN_CARGO, DEBIAN_RUSTC};
 
-/// Builds `rundown-abi`, and `rundown` (codegen included, so the `CR8` assembly is checked) with `--features kernel` (portable model, KEVENT waits) and
-/// `--features ntoskrnl` (NtosKrnl's routines) for `x86_64-pc-windows-msvc`.
+/// The x64 kernel target every driver build uses.
+const X64: &str = "x86_64-pc-windows-msvc";
+/// The ARM64 kernel target, checked (not built: no ARM64 linker or image here).
+const ARM64: &str = "aarch64-pc-windows-msvc";
+
+/// Builds `rundown-abi`, and `rundown` (codegen included, so the `CR8` assembly is checked) with
+/// `--features kernel` (portable model, KEVENT waits) and `--features ntoskrnl` (NtosKrnl's
+/// routines) for `x86_64-pc-windows-msvc`; checks both for `aarch64-pc-windows-msvc`; and shows
+/// that a kernel-target build that forgot the feature fails with a message naming it.
 pub fn run() -> Result<Outcome> {
     crate::apt::ensure(&[&crate::apt::RUSTC_WEB])?;
-    let builds: [&[&str]; 3] = [
-        &["-p", "rundown", "--no-default-features", "--features", "kernel"],
-        &["-p", "rundown", "--no-default-features", "--features", "ntoskrnl"],
-        &["-p", "rundown-abi"],
+    let builds: [(&str, &str, &[&str]); 5] = [
+        ("build", X64, &["-p", "rundown", "--no-default-features", "--features", "kernel"]),
+        ("build", X64, &["-p", "rundown", "--no-default-features", "--features", "ntoskrnl"]),
+        ("build", X64, &["-p", "rundown-abi"]),
+        ("check", ARM64, &["-p", "rundown", "--no-default-features", "--features", "kernel"]),
+        ("check", ARM64, &["-p", "rundown", "--no-default-features", "--features", "ntoskrnl"]),
     ];
     let mut all_passed = true;
-    for package in builds {
-        let mut command = Command::new(DEBIAN_CARGO);
-        command
-            .current_dir(workspace_root())
-            .arg("build")
-            .args(package)
-            .args(["--target", "x86_64-pc-windows-msvc", "-Zbuild-std=core,alloc", "--target-dir"])
-            .arg(target_dir().join("kernel"))
-            .env("RUSTC", DEBIAN_RUSTC)
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env_remove("RUSTFLAGS");
-        println!(
-            "$ RUSTC={DEBIAN_RUSTC} RUSTC_BOOTSTRAP=1 {DEBIAN_CARGO} build {} --target x86_64-pc-windows-msvc -Zbuild-std=core,alloc",
-            package.join(" ")
-        );
-        all_passed &= command.status().context("could not start Debian's cargo")?.success();
+    for (verb, target, package) in builds {
+        all_passed &= debian_cargo(verb, target, package).status().context("could not start Debian's cargo")?.success();
     }
+    all_passed &= forgotten_feature_is_refused()?;
     Ok(if all_passed { Outcome::Passed } else { Outcome::Failed })
+}
+
+/// `rundown` for the kernel target without `kernel`: the build must fail, naming the feature.
+fn forgotten_feature_is_refused() -> Result<bool> {
+    let output = debian_cargo("check", X64, &["-p", "rundown", "--no-default-features"])
+        .output()
+        .context("could not start Debian's cargo")?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let named = stderr.contains("needs `features = [\"kernel\"]`");
+    println!(
+        "a kernel-target build without the `kernel` feature: {}",
+        match (output.status.success(), named) {
+            (false, true) => "refused, naming the feature (as it must be)",
+            (true, _) => "BUILT: the host model would go into a driver",
+            (false, false) => "failed, but without the message that names the feature",
+        }
+    );
+    if !named {
+        eprintln!("{stderr}");
+    }
+    Ok(!output.status.success() && named)
+}
+
+fn debian_cargo(verb: &str, target: &str, package: &[&str]) -> Command {
+    let mut command = Command::new(DEBIAN_CARGO);
+    command
+        .current_dir(workspace_root())
+        .arg(verb)
+        .args(package)
+        .args(["--target", target, "-Zbuild-std=core,alloc", "--target-dir"])
+        .arg(target_dir().join("kernel"))
+        .env("RUSTC", DEBIAN_RUSTC)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env_remove("RUSTFLAGS");
+    println!(
+        "$ RUSTC={DEBIAN_RUSTC} RUSTC_BOOTSTRAP=1 {DEBIAN_CARGO} {verb} {} --target {target} -Zbuild-std=core,alloc",
+        package.join(" ")
+    );
+    command
 }

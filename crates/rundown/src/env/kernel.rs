@@ -78,6 +78,7 @@ pub(crate) fn current_processor() -> u32 {
 }
 
 /// The current IRQL: on x64, `KeGetCurrentIrql` is a read of `CR8`.
+#[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn current_irql() -> u8 {
     let irql: u64;
@@ -88,10 +89,43 @@ pub(crate) fn current_irql() -> u8 {
 }
 
 /// Sets the IRQL, returning the old one: `KeRaiseIrql` and `KeLowerIrql` are writes of `CR8`.
+#[cfg(target_arch = "x86_64")]
 pub(crate) fn swap_irql(new: u8) -> u8 {
     let old = current_irql();
     // SAFETY: callers only move between levels their tokens prove (raise, then lower back).
     unsafe { core::arch::asm!("mov cr8, {}", in(reg) u64::from(new), options(nomem, nostack, preserves_flags)) };
+    old
+}
+
+// Elsewhere (ARM64) the IRQL routines are calls: `KeGetCurrentIrql`, `KfRaiseIrql` (what the
+// `KeRaiseIrql` macro calls) and `KeLowerIrql`. Only `cargo check` has seen this path: no ARM64
+// image was linked or loaded.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe extern "system" {
+    fn KeGetCurrentIrql() -> u8;
+    fn KfRaiseIrql(new_irql: u8) -> u8;
+    fn KeLowerIrql(new_irql: u8);
+}
+
+/// The current IRQL (`KeGetCurrentIrql`).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn current_irql() -> u8 {
+    // SAFETY: no arguments; callable at any IRQL.
+    unsafe { KeGetCurrentIrql() }
+}
+
+/// Sets the IRQL, returning the old one: `KfRaiseIrql` up, `KeLowerIrql` down.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn swap_irql(new: u8) -> u8 {
+    let old = current_irql();
+    if new >= old {
+        // SAFETY: raising to a level the caller's token allows (`raise` or a spin lock).
+        unsafe { KfRaiseIrql(new) };
+    } else {
+        // SAFETY: lowering back to the level a raise guard saved.
+        unsafe { KeLowerIrql(new) };
+    }
     old
 }
 

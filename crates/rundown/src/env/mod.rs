@@ -13,6 +13,18 @@
 //! No other module names a cfg: the rest of the crate is written once against these items, so the
 //! code that loom checks is the code that ships.
 
+#[cfg(all(target_os = "windows", target_env = "msvc", not(feature = "kernel"), not(feature = "host")))]
+compile_error!(
+    "rundown: a build for a Windows MSVC target needs `features = [\"kernel\"]` (or `[\"ntoskrnl\"]`) \
+     for a driver; without it the crate would build its host model (std threads and a simulated IRQL) \
+     into the driver. A user-mode Windows test build that wants the host model enables `host`."
+);
+
+#[cfg(all(not(target_arch = "x86_64"), not(target_arch = "aarch64"), feature = "kernel"))]
+compile_error!(
+    "rundown: the kernel build supports x86_64 (IRQL in CR8) and aarch64 (KeGetCurrentIrql/KfRaiseIrql/KeLowerIrql)"
+);
+
 #[cfg(all(loom, feature = "kernel"))]
 compile_error!("cfg(loom) model-checks the crate on the host; it cannot be combined with the `kernel` feature");
 

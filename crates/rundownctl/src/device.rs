@@ -14,7 +14,7 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_FLAG_OVERLAPPED, FILE_SHARE_READ, FILE_SHARE_WRITE, OPEN_EXISTING,
 };
-use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
+use windows_sys::Win32::System::IO::{CancelIoEx, IO_STATUS_BLOCK, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{CreateEventW, INFINITE, WaitForSingleObject};
 
 use crate::transport::{Completion, Finished, InFlight, Transport};
@@ -178,6 +178,8 @@ struct Buffers {
 
 /// One request issued on an overlapped handle, with its own event.
 struct Operation {
+    /// The file handle it was issued on (for `CancelIoEx`).
+    handle: HANDLE,
     event: HANDLE,
     /// `None` once the request has completed and its buffers were handed out.
     buffers: Option<Box<Buffers>>,
@@ -221,7 +223,7 @@ impl Operation {
             )
         };
         let immediate = (status != STATUS_PENDING).then_some(status);
-        Ok(Self { event, buffers: Some(buffers), immediate })
+        Ok(Self { handle, event, buffers: Some(buffers), immediate })
     }
 
     /// Waits up to `milliseconds` (or `INFINITE`): the completion, or `None` if the request is
@@ -251,6 +253,23 @@ impl InFlight for Operation {
     fn wait(&mut self, timeout: Duration) -> io::Result<Option<Completion>> {
         let milliseconds = u32::try_from(timeout.as_millis()).unwrap_or(INFINITE - 1);
         self.wait_for(milliseconds)
+    }
+
+    fn cancel(&mut self) -> io::Result<()> {
+        let Some(buffers) = self.buffers.as_ref() else {
+            return Err(io::Error::other("the request has completed"));
+        };
+        // `CancelIoEx` identifies the request by its OVERLAPPED, which is the I/O status block
+        // the request was issued with (OVERLAPPED starts with it, and CancelIoEx passes the
+        // pointer to NtCancelIoFileEx as one).
+        let request = (&raw const buffers.io_status).cast::<OVERLAPPED>();
+        // SAFETY: `self.handle` was open when the request was issued (a closed one makes the
+        // call fail); `request` only identifies the request and is not dereferenced as an
+        // OVERLAPPED.
+        if unsafe { CancelIoEx(self.handle, request) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
 }
 

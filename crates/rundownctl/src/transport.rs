@@ -73,6 +73,17 @@ pub trait InFlight: Send {
     ///
     /// Waiting failed.
     fn wait(&mut self, timeout: Duration) -> io::Result<Option<Completion>>;
+
+    /// Asks the system to cancel the request (`CancelIoEx` on it): the driver's cancel routine
+    /// runs if the request is pended with one; [`InFlight::wait`] then collects the completion.
+    ///
+    /// # Errors
+    ///
+    /// The default: the request completed when it was issued ([`io::ErrorKind::Unsupported`]);
+    /// on a device, `CancelIoEx`'s error (Win32 1168 when nothing was left to cancel).
+    fn cancel(&mut self) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "the request completed when it was issued"))
+    }
 }
 
 /// A request that completed when it was issued.

@@ -168,27 +168,27 @@ fn overlapped_clients_killed_or_closing_mid_request_leave_no_holds() {
     });
 }
 
-/// Before issue 8 the handle table had 256 slots. One process opens 10,000 handles and ACQUIREs
-/// 1 on each; QUERY and STATS count 10,000 holders; closing them brings the count back to 0 and
-/// the driver keeps serving.
+/// Before issue 8 the handle table had 256 slots. One process opens 10,000 handles
+/// (`RUNDOWN_HANDLES` overrides) and ACQUIREs 1 on each; QUERY and STATS count 10,000 holders;
+/// closing them brings the count back to 0 and the driver keeps serving.
 #[test]
 fn ten_thousand_handles_each_holding_one() {
-    const HANDLES: u64 = 10_000;
+    let handles: u64 = std::env::var("RUNDOWN_HANDLES").ok().and_then(|text| text.parse().ok()).unwrap_or(10_000);
     in_wine("ten_thousand_handles", |rig| {
         let started = Instant::now();
-        let mut many = rig.spawn(&["open-many", "--count", &HANDLES.to_string(), "--acquire", "1"])?;
+        let mut many = rig.spawn(&["open-many", "--count", &handles.to_string(), "--acquire", "1"])?;
         let opened = many.read_line(Duration::from_mins(10))?.context("open-many printed nothing")?;
         eprintln!("open-many: `{opened}` ({:?} with the process start)", started.elapsed());
-        ensure!(opened.starts_with(&format!("ok open-many opened={HANDLES} held={HANDLES} ")), "`{opened}`");
+        ensure!(opened.starts_with(&format!("ok open-many opened={handles} held={handles} ")), "`{opened}`");
         let mut observer = rig.session()?;
         let query = ok(&mut observer, "query")?;
-        ensure!(query.num("holders")? == HANDLES && query.num("handle_holds")? == 0, "`{}`", query.line);
+        ensure!(query.num("holders")? == handles && query.num("handle_holds")? == 0, "`{}`", query.line);
         let stats = ok(&mut observer, "stats")?;
-        ensure!(stats.num("holders")? == HANDLES && stats.num("max_holders")? >= HANDLES, "`{}`", stats.line);
+        ensure!(stats.num("holders")? == handles && stats.num("max_holders")? >= handles, "`{}`", stats.line);
         many.send_line("close")?;
         let closed = many.read_line(Duration::from_mins(10))?.context("open-many did not close")?;
         eprintln!("open-many: `{closed}`");
-        ensure!(closed.starts_with(&format!("ok open-many closed={HANDLES} ")), "`{closed}`");
+        ensure!(closed.starts_with(&format!("ok open-many closed={handles} ")), "`{closed}`");
         many.wait(STEP)?.ensure_success()?;
         until(&mut observer, "holders back to 0", Duration::from_mins(2), |query| query.get("holders") == "0")?;
         let rotated = ok(&mut observer, "rotate")?;
@@ -240,7 +240,48 @@ fn a_handle_closed_while_its_rotate_is_pending_sees_cancelled() {
     });
 }
 
-/// What both cases above check once the pended ROTATE's process or handle is gone: the
+/// The same with an overlapped handle: the killed process's ROTATE is in flight as an
+/// asynchronous request when the process dies (Wine cancels the process's requests and closes
+/// its handles).
+#[test]
+fn an_overlapped_process_killed_while_its_rotate_is_pending() {
+    in_wine("killed_overlapped_rotator", |rig| {
+        let log_from = rig.host().driver_log()?.len();
+        let mut holder = rig.session()?;
+        ok(&mut holder, "acquire 1")?;
+        let mut rotator = overlapped_session(rig)?;
+        let begun = ok(&mut rotator, "begin rotate")?;
+        ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
+        rotator.kill();
+        after_the_pended_rotate_is_gone(rig, holder, log_from)
+    });
+}
+
+/// `CancelIoEx` on a pended ROTATE: the I/O manager calls the driver's cancel routine, which
+/// completes it `STATUS_CANCELLED` at once; the handle stays open and usable, and the run-down
+/// the ROTATE started goes on as above.
+#[test]
+fn a_rotate_cancelled_with_cancelioex_completes_cancelled() {
+    in_wine("cancelled_rotate", |rig| {
+        let log_from = rig.host().driver_log()?.len();
+        let mut holder = rig.session()?;
+        ok(&mut holder, "acquire 1")?;
+        let mut rotator = overlapped_session(rig)?;
+        let begun = ok(&mut rotator, "begin rotate")?;
+        ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
+        let waited = rotator.send("wait 1 500")?;
+        ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
+        ok(&mut rotator, "cancel 1")?;
+        let cancelled = rotator.send("wait 1 10000")?;
+        ensure!(cancelled.status() == "STATUS_CANCELLED", "the cancelled ROTATE answered `{}`", cancelled.line);
+        let query = ok(&mut rotator, "query")?;
+        ensure!(query.get("state") == "running_down", "the run-down stopped with the cancel: `{}`", query.line);
+        rotator.close()?;
+        after_the_pended_rotate_is_gone(rig, holder, log_from)
+    });
+}
+
+/// What the cases above check once the pended ROTATE's process or handle is gone: the
 /// run-down it started still waits for `holder` (a new ROTATE: `STATUS_DEVICE_BUSY`), finishes
 /// when it releases (generation 2), and the next ROTATE works (generation 3).
 fn after_the_pended_rotate_is_gone(rig: &Rig, mut holder: Session, log_from: usize) -> Result<()> {

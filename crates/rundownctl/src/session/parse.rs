@@ -45,6 +45,8 @@ pub enum Command {
         /// How long to wait.
         timeout: Duration,
     },
+    /// `cancel <id>`: `CancelIoEx` on request `id` begun earlier (collect it with `wait`).
+    Cancel(u64),
     /// `close`: close the handle (CLEANUP) while begun requests may be in flight.
     Close,
     /// `exit`.
@@ -71,6 +73,7 @@ impl Command {
             Self::Raw { .. } => "raw",
             Self::Begin(_) => "begin",
             Self::Wait { .. } => "wait",
+            Self::Cancel(_) => "cancel",
             Self::Close => "close",
             Self::Exit => "exit",
         }
@@ -122,15 +125,22 @@ fn parse_command(word: &str, rest: &str) -> Result<Command, String> {
             None => (inner, ""),
         };
         return match parse_command(inner_word, inner_rest)? {
-            Command::Sleep(_) | Command::Begin(_) | Command::Wait { .. } | Command::Close | Command::Exit => {
-                Err(format!("usage: begin <request>; '{inner_word}' sends no request"))
-            }
+            Command::Sleep(_)
+            | Command::Begin(_)
+            | Command::Wait { .. }
+            | Command::Cancel(_)
+            | Command::Close
+            | Command::Exit => Err(format!("usage: begin <request>; '{inner_word}' sends no request")),
             command => Ok(Command::Begin(Box::new(command))),
         };
     }
     let args: Vec<&str> = rest.split_whitespace().collect();
     match word {
         "close" => no_args(&args, Command::Close),
+        "cancel" => match args.as_slice() {
+            [id] => Ok(Command::Cancel(number(id, "request")?)),
+            _ => Err("usage: cancel <id>".to_owned()),
+        },
         "wait" => match args.as_slice() {
             [id] => Ok(Command::Wait { id: number(id, "request")?, timeout: DEFAULT_WAIT }),
             [id, ms] => Ok(Command::Wait {
@@ -276,6 +286,8 @@ mod tests {
         assert_eq!(ok("wait 3 250"), Command::Wait { id: 3, timeout: Duration::from_millis(250) });
         assert_eq!(err("wait").message, "usage: wait <id> [ms]");
         assert_eq!(ok("close"), Command::Close);
+        assert_eq!(ok("cancel 2"), Command::Cancel(2));
+        assert_eq!(err("cancel").message, "usage: cancel <id>");
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn run(device: &mut dyn Transport, input: &mut dyn BufRead, out: &mut dyn Wr
             Ok(Command::Exit) => (Line::ok("exit"), true),
             Ok(Command::Begin(command)) => (begin(device, &command, &mut begun), false),
             Ok(Command::Wait { id, timeout }) => (wait(id, timeout, &mut begun), false),
+            Ok(Command::Cancel(id)) => (cancel(id, &mut begun), false),
             Ok(Command::Close) => {
                 let line = match device.close() {
                     Ok(()) => Line::ok("close").kv("in_flight", begun.requests.len()),
@@ -86,7 +87,9 @@ fn execute(device: &mut dyn Transport, command: &Command) -> Line {
             Ok(Line::ok(word).kv("ms", duration.as_millis()))
         }
         Command::Raw { code, input, output_len } => raw(device, *code, input, *output_len),
-        Command::Begin(_) | Command::Wait { .. } | Command::Close | Command::Exit => Ok(Line::ok(word)),
+        Command::Begin(_) | Command::Wait { .. } | Command::Cancel(_) | Command::Close | Command::Exit => {
+            Ok(Line::ok(word))
+        }
     };
     result.unwrap_or_else(|err| failure(word, &err))
 }
@@ -126,6 +129,17 @@ fn begin(device: &mut dyn Transport, command: &Command, begun: &mut Begun) -> Li
             begun.requests.push((id, command.clone(), request));
             line.kv("pending", pending)
         }
+    }
+}
+
+/// `cancel <id>`: asks the system to cancel a begun request.
+fn cancel(id: u64, begun: &mut Begun) -> Line {
+    let Some((_, _, request)) = begun.requests.iter_mut().find(|(begun_id, ..)| *begun_id == id) else {
+        return Line::error("cancel", &format!("no request {id} in flight"));
+    };
+    match request.cancel() {
+        Ok(()) => Line::ok("cancel").kv("id", id),
+        Err(err) => Line::error("cancel", &err.to_string()),
     }
 }
 
@@ -232,19 +246,21 @@ query
         let mut dev = FakeDriver::new();
         let lines = session(
             &mut dev,
-            "begin acquire 2\nbegin rotate\nwait 2\nwait 1 0\nwait 1\nbegin write-hex 00\nclose\nwait 3\n",
+            "begin acquire 2\nbegin rotate\ncancel 2\nwait 2\nwait 1 0\nwait 1\nbegin write-hex 00\nclose\nwait 3\ncancel 3\n",
         );
         assert_eq!(
             lines,
             [
                 "ok begin id=1 command=acquire pending=false",
                 "ok begin id=2 command=rotate pending=false",
+                "err cancel error=the request completed when it was issued",
                 "err rotate status=0xC0000184 name=STATUS_INVALID_DEVICE_STATE",
                 "ok acquire count=2 handle_holds=2",
                 "err wait error=no request 1 in flight",
                 "ok begin id=3 command=write-hex pending=false",
                 "err close error=this handle cannot be closed early",
                 "ok write-hex version=1 len=1",
+                "err cancel error=no request 3 in flight",
             ]
         );
         let long = "x".repeat(257);

@@ -92,11 +92,13 @@ pub(crate) unsafe extern "C" fn create_cleanup_close(_device: PDEVICE_OBJECT, ir
     let status = match u32::from(irp.stack().MajorFunction) {
         IRP_MJ_CREATE => open(state, file, &mut irql),
         IRP_MJ_CLEANUP => {
-            cancel_rotate_of(state, file, &mut irql);
+            // Close the handle first: a ROTATE of it that has not been pended yet is then refused
+            // (`PendingRotation::queue`), and one that has is cancelled here.
             // SAFETY: this request's file object, before its CLOSE.
             if let Some(handle) = unsafe { handle_of(file) } {
-                handle.cleanup(&irql);
+                let _released = handle.cleanup(&irql);
             }
+            cancel_rotate_of(state, file, &mut irql);
             NtStatus::SUCCESS
         }
         IRP_MJ_CLOSE => {
@@ -141,26 +143,18 @@ fn close(state: &DriverState, file: PFILE_OBJECT, irql: &mut Irql<impl AtMost<Di
     }
 }
 
-/// IRP_MJ_DEVICE_CONTROL: user mode's requests arrive in the caller's thread at PASSIVE_LEVEL.
+/// IRP_MJ_DEVICE_CONTROL and IRP_MJ_INTERNAL_DEVICE_CONTROL: every IOCTL of `rundown_abi`.
+///
+/// User mode's requests arrive in the caller's thread at PASSIVE_LEVEL, but a kernel sender may
+/// call `IoCallDriver` at up to DISPATCH_LEVEL (a peer from a DPC or a completion routine), so
+/// both are served with a DISPATCH_LEVEL token: every request's path is DISPATCH-safe (spin locks
+/// and run-down acquires; nothing waits or allocates).
 ///
 /// # Safety
 /// Called by the I/O manager only.
 pub(crate) unsafe extern "C" fn device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
-    // SAFETY: as a top-level driver, device control requests arrive at PASSIVE_LEVEL.
-    let mut irql = unsafe { Irql::entered_at(PassiveEntryPoint::TopLevelDeviceControl) };
-    // SAFETY: the I/O manager's IRP, completed or pended by `control`.
-    control(unsafe { Irp::from_raw(irp) }, &mut irql)
-}
-
-/// IRP_MJ_INTERNAL_DEVICE_CONTROL: kernel senders may call `IoCallDriver` at up to
-/// DISPATCH_LEVEL, so this is served with a DISPATCH_LEVEL token: every request's path is
-/// DISPATCH-safe (spin locks and run-down acquires only; nothing waits).
-///
-/// # Safety
-/// Called by the I/O manager only.
-pub(crate) unsafe extern "C" fn internal_device_control(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
     // SAFETY: IoCallDriver runs dispatch routines at its caller's IRQL, at most DISPATCH_LEVEL.
-    let mut irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::InternalDeviceControl) };
+    let mut irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::DeviceControl) };
     // SAFETY: the I/O manager's IRP, completed or pended by `control`.
     control(unsafe { Irp::from_raw(irp) }, &mut irql)
 }
@@ -188,23 +182,24 @@ fn control(irp: Irp, irql: &mut Irql<impl AtMost<Dispatch>>) -> NTSTATUS {
         return irp.complete(bad.status().raw(), 0);
     }
     // The input is copied out: the reply overwrites the same system buffer, and a pended IRP is
-    // not ours to read from any more. WRITE's is the longest input of any request.
-    let mut copy = [0u8; WriteRequest::SIZE];
-    let input = match irp.buffered_input() {
-        None => return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0),
-        Some(input) if input.len() > copy.len() => return irp.complete(NtStatus::INFO_LENGTH_MISMATCH.raw(), 0),
-        Some(input) => {
-            copy[..input.len()].copy_from_slice(input);
-            &copy[..input.len()]
-        }
-    };
+    // not ours to read from any more. WRITE's is the longest input any request accepts; an input
+    // one byte longer gets the same answer as any longer one, so that many bytes are kept.
+    let mut copy = [0u8; WriteRequest::SIZE + 1];
+    let Some(input) = irp.buffered_input() else { return irp.complete(NtStatus::INVALID_PARAMETER.raw(), 0) };
+    let kept = input.len().min(copy.len());
+    copy[..kept].copy_from_slice(&input[..kept]);
+    let input = &copy[..kept];
     let request = Request { code, input, output_len, from_user_mode: !state.sent_from_kernel_mode(&irp) };
     match state.service.dispatch(handle, file as usize, &request, PendedIrp(irp), &state.rotation, irql) {
         Dispatched::Pended => {
             state.doorbell.set(&*irql);
             STATUS_PENDING
         }
-        Dispatched::Complete(PendedIrp(irp), Ok(Reply::InterfaceRequested)) => {
+        Dispatched::Complete(PendedIrp(mut irp), Ok(Reply::InterfaceRequested)) => {
+            // The reference is taken last, once the table is sure to be delivered.
+            if irp.buffered_output().is_none_or(|output| output.len() < rundown_abi::RundownInterface::SIZE) {
+                return irp.complete(NtStatus::BUFFER_TOO_SMALL.raw(), 0);
+            }
             if let Err(status) = state.peers.open(&*irql) {
                 return irp.complete(status.raw(), 0);
             }

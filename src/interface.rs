@@ -51,22 +51,36 @@ unsafe fn generation<'a>(hold: *mut PeerHold) -> Option<&'a Generation> {
     unsafe { hold.cast::<Generation>().as_ref() }
 }
 
-/// The token for a peer's call: the interface's functions run at IRQL <= DISPATCH_LEVEL.
+/// The token for a peer's call: the interface's functions run at IRQL <= DISPATCH_LEVEL. A
+/// peer calling above it broke the contract: the call is refused and logged (the packaged debug
+/// build would bug-check on an assertion).
 fn peer_irql() -> Option<Irql<Dispatch>> {
     let irql = Irql::<Dispatch>::check();
-    debug_assert!(irql.is_some(), "a peer called the rundown interface above DISPATCH_LEVEL");
+    if irql.is_none() {
+        broken_contract("a peer called the rundown interface above DISPATCH_LEVEL");
+    }
     irql
+}
+
+/// Logs a peer's breach of the interface's contract; the call that made it changes nothing.
+fn broken_contract(what: &str) {
+    wdk::println!("rundown: peer interface: {what}; the call was refused");
 }
 
 unsafe extern "C" fn interface_reference(context: *mut c_void) {
     // SAFETY: the peer holds a reference (it is taking another).
-    unsafe { state(context) }.peers.reference();
+    if !unsafe { state(context) }.peers.reference() {
+        broken_contract("InterfaceReference without a reference");
+    }
 }
 
 unsafe extern "C" fn interface_dereference(context: *mut c_void) {
     let Some(irql) = peer_irql() else { return };
-    // SAFETY: the peer holds the reference it drops here.
-    unsafe { state(context) }.peers.dereference(&irql);
+    // SAFETY: the peer holds the reference it drops here. Nothing after the release, which may
+    // let the unload free the state, touches it (see `PeerReferences::dereference`).
+    if !unsafe { state(context) }.peers.dereference(&irql) {
+        broken_contract("InterfaceDereference without a reference");
+    }
 }
 
 unsafe extern "C" fn acquire(context: *mut c_void) -> *mut PeerHold {
@@ -82,8 +96,9 @@ unsafe extern "C" fn release(context: *mut c_void, hold: *mut PeerHold) {
         return;
     }
     // SAFETY: the peer holds an interface reference.
-    let released = unsafe { state(context) }.service.peer_release(&irql);
-    debug_assert!(released, "a peer released a hold it did not have");
+    if !unsafe { state(context) }.service.peer_release(&irql) {
+        broken_contract("release of a hold the peers do not have");
+    }
 }
 
 unsafe extern "C" fn read(

@@ -77,7 +77,7 @@ impl DriverState {
                     driver.MajorFunction[major as usize] = Some(dispatch::create_cleanup_close);
                 }
                 driver.MajorFunction[IRP_MJ_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
-                driver.MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL as usize] = Some(dispatch::internal_device_control);
+                driver.MajorFunction[IRP_MJ_INTERNAL_DEVICE_CONTROL as usize] = Some(dispatch::device_control);
                 driver.DriverUnload = Some(driver_unload);
                 // SAFETY: the device just created; clearing the flag lets opens through.
                 unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
@@ -150,12 +150,18 @@ impl DriverState {
         drop(unsafe { Box::from_raw(objects.as_ptr()) });
     }
 
-    /// The unload's first step: refuse new protection and complete a pended ROTATE.
+    /// The unload's first step: refuse new protection and complete a pended ROTATE. A cancel
+    /// routine that took the ROTATE first completes it; the state must outlive that, so this
+    /// waits until it did (on Windows a pended IRP keeps its file object, which defers the
+    /// unload, so this never waits there).
     fn begin_unload(&self, irql: &mut Irql<impl AtMost<Dispatch>>) {
         self.service.begin_unload();
         self.peers.close();
         if let Some(rotate) = self.rotation.close(irql) {
             rotate.complete(NtStatus::DELETE_PENDING);
+        }
+        while self.rotation.is_pending(irql) {
+            core::hint::spin_loop();
         }
     }
 }

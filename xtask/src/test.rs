@@ -35,11 +35,11 @@ enum Step {
     Fmt,
     /// cargo clippy on the host crates, -D warnings (the drivers and rundown-wdm are checked by `driver`)
     Clippy,
-    /// Clippy on the crate and its tests under `--cfg loom` (target dir `<target>/loom`)
+    /// Clippy on rundown and rundown-service and their tests under `--cfg loom` (target dir `<target>/loom`)
     ClippyLoom,
     /// cargo test on the host crates (the drivers: `driver`; tests/wine: `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
     Test,
-    /// The loom model: cargo test -p rundown --release --test loom under `--cfg loom`
+    /// The loom models: rundown's (loom, loom_types) and rundown-service's (loom), release, under `--cfg loom`
     Loom,
     /// tests/stress.rs and the unit tests under AddressSanitizer (needs a nightly toolchain)
     Asan,
@@ -102,7 +102,7 @@ impl Step {
             }
             Self::ClippyLoom => {
                 require_component(&["clippy", "--version"], "clippy")?;
-                Cargo::new(&["clippy", "-p", "rundown", "--tests", "--target-dir"])
+                Cargo::new(&["clippy", "-p", "rundown", "-p", "rundown-service", "--tests", "--target-dir"])
                     .arg(&loom_target)
                     .args(&["--", "-D", "warnings"])
                     .env("RUSTFLAGS", "--cfg loom")

@@ -64,7 +64,9 @@ impl HandleState<'_, '_> {
 
     /// Releases everything held, for good, returning how many protections that was
     /// (`IRP_MJ_CLEANUP`). Requests of the handle still in progress may race it; an ACQUIRE
-    /// among them then gets `STATUS_FILE_CLOSED`.
+    /// among them then gets `STATUS_FILE_CLOSED`. The driver cancels the handle's pended ROTATE
+    /// after this (see [`PendingRotation::queue`](crate::PendingRotation::queue)).
+    #[must_use = "the count says how many protections the handle still held"]
     pub fn cleanup(&self, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
         let taken = self.holds.close();
         let count = u32::try_from(taken.count()).unwrap_or(u32::MAX);

@@ -30,9 +30,10 @@ use crate::Generation;
 /// let owner = storage.owner(&irql);
 /// let peers = PeerReferences::new(owner.protection());
 /// peers.open(&irql).expect("not unloading");
-/// peers.reference();
-/// peers.dereference(&irql);
-/// peers.dereference(&irql);
+/// assert!(peers.reference());
+/// assert!(peers.dereference(&irql));
+/// assert!(peers.dereference(&irql));
+/// assert!(!peers.dereference(&irql), "one too many: refused, nothing changes");
 /// let _done = owner.wait_for_release(&irql); // returns: no reference is left
 /// assert!(peers.open(&irql).is_err());
 /// ```
@@ -45,6 +46,7 @@ pub struct PeerReferences<'r> {
 
 impl<'r> PeerReferences<'r> {
     /// References on `protection`, the driver-level reference whose owner the unload runs down.
+    #[must_use]
     pub fn new(protection: &'r RundownRef) -> Self {
         Self { count: AtomicUsize::new(0), closed: AtomicBool::new(false), holds: RundownHolds::new(protection) }
     }
@@ -84,10 +86,12 @@ impl<'r> PeerReferences<'r> {
         self.closed.store(true, Release);
     }
 
-    /// `InterfaceReference`: one more reference, from a peer that holds one.
-    pub fn reference(&self) {
-        let before = self.count.fetch_add(1, AcqRel);
-        debug_assert!(before > 0, "InterfaceReference without a reference");
+    /// `InterfaceReference`: one more reference, from a peer that holds one; false, changing
+    /// nothing, if no reference is outstanding (a peer that broke the contract: the driver logs
+    /// it rather than stop the machine).
+    #[must_use = "false means the peer broke the interface's contract"]
+    pub fn reference(&self) -> bool {
+        self.count.fetch_update(AcqRel, Acquire, |count| (count > 0).then(|| count + 1)).is_ok()
     }
 
     /// `InterfaceDereference`: one reference fewer; the last one releases the protection.
@@ -97,12 +101,17 @@ impl<'r> PeerReferences<'r> {
     /// the driver image). The peer returns through this code afterwards, which is why a peer
     /// must keep a referenced file object of the device until after this call: the I/O manager
     /// then does not call DriverUnload before the peer let go of it.
-    pub fn dereference(&self, irql: &Irql<impl AtMost<Dispatch>>) {
-        let before = self.count.fetch_sub(1, AcqRel);
-        debug_assert!(before > 0, "InterfaceDereference without a reference");
+    ///
+    /// False, changing nothing, if no reference is outstanding (a peer that broke the contract).
+    #[must_use = "false means the peer broke the interface's contract"]
+    pub fn dereference(&self, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
+        let Ok(before) = self.count.fetch_update(AcqRel, Acquire, |count| count.checked_sub(1)) else {
+            return false;
+        };
         if before == 1 {
             let _ = self.holds.release(count!(1), irql);
         }
+        true
     }
 
     /// References outstanding now.

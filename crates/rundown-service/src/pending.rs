@@ -63,8 +63,8 @@ struct Slot<C> {
 ///
 /// let mut irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
 /// let pending = PendingRotation::new();
-/// assert!(pending.queue(Request("first"), 1, &mut irql).is_ok());
-/// let (second, status) = pending.queue(Request("second"), 2, &mut irql).unwrap_err();
+/// assert!(pending.queue(Request("first"), 1, || false, &mut irql).is_ok());
+/// let (second, status) = pending.queue(Request("second"), 2, || false, &mut irql).unwrap_err();
 /// assert_eq!((second.0, status), ("second", NtStatus::DEVICE_BUSY));
 /// assert!(pending.begin(&mut irql)); // the owner thread rotates for it
 /// let done = pending.finish(&mut irql).expect("not cancelled");
@@ -84,18 +84,28 @@ impl<C: CancellableRequest> PendingRotation<C> {
 
     /// Pends `request` (ROTATE from `handle`), making it cancellable.
     ///
+    /// `handle_cleaned_up` is asked under the queue's lock, which CLEANUP's
+    /// [`cancel_for_handle`](Self::cancel_for_handle) also takes after closing the handle: so a
+    /// ROTATE racing its handle's CLEANUP is either pended before it, and cancelled by it, or
+    /// refused here.
+    ///
     /// # Errors
     /// The request back with the status to complete it with: `STATUS_DELETE_PENDING` once the
-    /// unload began, `STATUS_DEVICE_BUSY` while another ROTATE is pended or rotated for,
-    /// `STATUS_CANCELLED` if it was cancelled before it could be pended. None of them was
-    /// pended, so the dispatch routine completes it and returns the status.
+    /// unload began, `STATUS_FILE_CLOSED` once its handle's CLEANUP ran, `STATUS_DEVICE_BUSY`
+    /// while another ROTATE is pended or rotated for, `STATUS_CANCELLED` if it was cancelled
+    /// before it could be pended. None of them was pended, so the dispatch routine completes it
+    /// and returns the status.
     pub fn queue(
         &self,
         mut request: C,
         handle: HandleKey,
+        handle_cleaned_up: impl FnOnce() -> bool,
         irql: &mut Irql<impl AtMost<Dispatch>>,
     ) -> Result<(), (C, NtStatus)> {
         let mut slot = self.slot.lock(irql);
+        if handle_cleaned_up() {
+            return Err((request, NtStatus::FILE_CLOSED));
+        }
         if slot.closed {
             return Err((request, NtStatus::DELETE_PENDING));
         }
@@ -139,8 +149,8 @@ impl<C: CancellableRequest> PendingRotation<C> {
         None
     }
 
-    /// CLEANUP of `handle`: its pended request, for completion with `STATUS_CANCELLED`, unless
-    /// its cancel routine is already running (that completes it).
+    /// CLEANUP of `handle`, after its holds were closed: its pended request, for completion with
+    /// `STATUS_CANCELLED`, unless its cancel routine is already running (that completes it).
     #[must_use = "the request must be completed"]
     pub fn cancel_for_handle(&self, handle: HandleKey, irql: &mut Irql<impl AtMost<Dispatch>>) -> Option<C> {
         let mut slot = self.slot.lock(irql);

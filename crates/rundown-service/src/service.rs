@@ -98,6 +98,7 @@ impl<'r> Service<'r> {
 
     /// Releases what the handle still holds, for good (`IRP_MJ_CLEANUP`), returning how many
     /// protections.
+    #[must_use = "the count says how many protections the handle still held"]
     pub fn cleanup(&self, handle: &HandleState<'_, 'r>, irql: &Irql<impl AtMost<Dispatch>>) -> u32 {
         handle.cleanup(irql)
     }
@@ -199,7 +200,8 @@ impl<'r> Service<'r> {
     }
 
     /// [`control`](Self::control), then, for a ROTATE it accepted, pends `irp` in `pending` for
-    /// the rotator: what a dispatch routine does with every device control request.
+    /// the rotator: what a dispatch routine does with every device control request. A ROTATE
+    /// whose handle's CLEANUP ran meanwhile is not pended: it gets `STATUS_FILE_CLOSED`.
     pub fn dispatch<C: CancellableRequest>(
         &self,
         handle: &HandleState<'_, 'r>,
@@ -210,7 +212,7 @@ impl<'r> Service<'r> {
         irql: &mut Irql<impl AtMost<Dispatch>>,
     ) -> Dispatched<C> {
         match self.control(handle, request, irql) {
-            Ok(Reply::RotateQueued) => match pending.queue(irp, handle_key, irql) {
+            Ok(Reply::RotateQueued) => match pending.queue(irp, handle_key, || handle.holds.is_closed(), irql) {
                 Ok(()) => Dispatched::Pended,
                 Err((irp, status)) => Dispatched::Complete(irp, Err(status)),
             },
@@ -227,6 +229,7 @@ impl<'r> Service<'r> {
     /// unloads.
     ///
     /// The generation returned stays valid until the matching release: rotations wait for it.
+    #[must_use = "None means nothing was acquired; Some must be released"]
     pub fn peer_acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<core::ptr::NonNull<Generation>> {
         let kept = if self.unloading() { None } else { self.object.keep_in(&self.peer_holds, irql) };
         match kept {
@@ -237,6 +240,7 @@ impl<'r> Service<'r> {
     }
 
     /// A peer driver's `release`; false, releasing nothing, if peers hold no protection.
+    #[must_use = "false means nothing was released"]
     pub fn peer_release(&self, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         self.stats.releasing(1, || self.peer_holds.release(rundown::count!(1), irql))
     }
@@ -288,7 +292,7 @@ impl<'r> Service<'r> {
         irql: &Irql<impl AtMost<Dispatch>>,
     ) -> Result<Entered<'a>, NtStatus> {
         if let Some(access) = self.object.lend(&handle.holds) {
-            return Ok(Entered { access, counted: None });
+            return Ok(Entered { access: Some(access), stats: &self.stats });
         }
         self.enter(irql).ok_or_else(|| {
             self.stats.refused();
@@ -300,7 +304,7 @@ impl<'r> Service<'r> {
     fn enter(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<Entered<'_>> {
         let access = self.object.try_access(irql)?;
         self.acquired(1);
-        Some(Entered { access, counted: Some(&self.stats) })
+        Some(Entered { access: Some(access), stats: &self.stats })
     }
 
     /// Counts `count` granted protections, and checks that none was granted while the owner
@@ -331,25 +335,28 @@ impl core::fmt::Debug for Service<'_> {
     }
 }
 
-/// The object entered for one request. A fresh protection counts its release first, then
-/// releases (the fields drop after `drop`), as every release does.
+/// The object entered for one request, through a fresh protection or one lent out of the
+/// handle's holds. When it ends, a protection that is really released (a fresh one; a lent one
+/// whose handle was cleaned up meanwhile) is counted first, as every release is; a lent one that
+/// goes back to its holds is still held.
 struct Entered<'a> {
-    access: rundown::Access<'a, Generation>,
-    counted: Option<&'a Stats>,
+    /// `Some` until the drop.
+    access: Option<rundown::Access<'a, Generation>>,
+    stats: &'a Stats,
 }
 
 impl core::ops::Deref for Entered<'_> {
     type Target = Generation;
 
     fn deref(&self) -> &Generation {
-        &self.access
+        self.access.as_ref().expect("taken only by the drop")
     }
 }
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        if let Some(stats) = self.counted {
-            stats.released(1);
+        if let Some(access) = self.access.take() {
+            access.end(|| self.stats.released(1));
         }
     }
 }

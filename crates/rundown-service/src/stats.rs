@@ -1,7 +1,7 @@
 //! The driver's counters since load, as STATS reports them.
 
-use core::sync::atomic::AtomicU64;
-use core::sync::atomic::Ordering::Relaxed;
+use rundown::sync::AtomicU64;
+use rundown::sync::Ordering::Relaxed;
 
 use rundown_abi::StatsReply;
 

@@ -321,6 +321,7 @@ pub mod harness {
             }
             Ioctl::Rotate if held > 0 => Err(NtStatus::INVALID_DEVICE_STATE),
             Ioctl::Rotate if model.retired => Err(NtStatus::DELETE_PENDING),
+            Ioctl::Rotate if model.closed[handle] => Err(NtStatus::FILE_CLOSED),
             Ioctl::Rotate if model.rotation_pending => Err(NtStatus::DEVICE_BUSY),
             Ioctl::Rotate => Ok(Success::RotateQueued),
             Ioctl::Stats => Ok(Success::Stats),
@@ -579,7 +580,7 @@ mod property {
         let Ok(Reply::Query(reply)) = service.control(&second, &query, &mut irql) else { panic!("QUERY") };
         assert_eq!(reply.holders, u32::MAX);
         assert_eq!(service.control(&second, &request(&one), &mut irql), Err(NtStatus::INSUFFICIENT_RESOURCES));
-        service.cleanup(&first, &irql);
+        let _ = service.cleanup(&first, &irql);
     }
 
     /// The generator reaches every kind of operation, every request's code, and both requestor

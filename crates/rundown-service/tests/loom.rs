@@ -25,6 +25,9 @@
 //!    must give it back. After both and CLOSE, STATS reports 0 holders and a rotation completes
 //!    (its wait would never return, which loom reports as a deadlock, were a protection leaked)
 //!    with no violation.
+//!    [`cleanup_racing_a_read_on_a_lent_hold_counts_the_release`] is its twin with a READ that
+//!    borrows the handle's only hold: the hold the CLEANUP cannot take is released, and counted,
+//!    by the READ.
 //! 2. **IoCancelIrp against the owner completing a pended ROTATE**
 //!    ([`cancel_racing_the_owner_completes_a_pended_rotate_exactly_once`]). The ROTATE is pended
 //!    through [`Service::dispatch`] in a [`PendingRotation`] of [`LoomIrp`], a stand-in whose
@@ -42,32 +45,18 @@
 //!    so without the file object the free would race the peer's return.
 //! 4. **A payload reader against a writer stopped with the sequence odd**
 //!    ([`payload_readers_see_whole_writes_in_order`]). One thread writes twice, the other reads
-//!    twice: every snapshot is one of the values written, whole, and versions never go back; a
-//!    reader that finds the sequence odd waits for the writer, and one whose re-check finds the
-//!    sequence moved reads again.
+//!    twice: every snapshot is one of the values written, whole, and versions never go back,
+//!    whichever point of the write the reader comes in at.
 //!
-//! # Model 4 checks a copy of the payload's algorithm, with 2 words instead of 32
+//! # Model 4 runs the shipped payload, with 2 words instead of 32
 //!
-//! [`rundown_service::Payload`] itself is out of loom's reach: a reader whose first load of the
-//! sequence returns the value from before a write (allowed: it has not synchronized with the
-//! writer yet) may then see each of the 32 `Relaxed` word stores or miss it, independently, and
-//! loom explores each of those choices. Even one write against one read did not finish in 120 s.
-//! Measured on the algorithm with N words (one write, one read, bound 3, release build): 149,
-//! 390, 938, 2166, 10 890, 52 490 and 246 206 executions for N = 1, 2, 3, 4, 6, 8 and 10 (9 s
-//! for 10), about ×2.2 per word, so some 10^12–10^13 executions (years) for 32.
-//!
-//! So the model runs [`MirroredPayload`], a line-for-line copy of `Payload::read`,
-//! `Payload::write`, `Payload::write_locked` and `Payload::store` (`src/payload.rs`) over the same `rundown::sync`
-//! atomics, orderings and writers' `SpinLock`, with `WORDS` words; it checks the protocol, not the
-//! shipped code, and must be kept in step with `src/payload.rs`. Checking the shipped type would
-//! take a loom-only word count there.
-//!
-//! # What loom does not see
-//!
-//! The service's counters (`src/stats.rs`: holders, acquisitions, violations...) are `core`
-//! atomics, not `rundown::sync`'s, so loom neither interleaves nor reorders them: the models'
-//! checks of STATS and of `Service::violations` hold for the code as it runs, but those counters'
-//! own `Relaxed` orderings are not explored.
+//! Under loom, [`rundown_service::Payload`] has 2 words (`src/payload.rs`, `WORDS`): a reader
+//! whose first load of the sequence returns the value from before a write (allowed: it has not
+//! synchronized with the writer yet) may then see each `Relaxed` word store or miss it,
+//! independently, and loom explores each choice. Measured on the algorithm with N words (one
+//! write, one read, bound 3, release build): 149, 390, 938, 2166, 10 890, 52 490 and 246 206
+//! executions for N = 1, 2, 3, 4, 6, 8 and 10, about ×2.2 per word, so some 10^12–10^13 for 32.
+//! Two words show every ordering the algorithm has; the code is the shipped code.
 #![cfg(loom)]
 
 use loom::cell::UnsafeCell;
@@ -78,43 +67,16 @@ use loom::thread;
 
 #[path = "../../rundown/tests/common/loom_support.rs"]
 mod loom_support;
-use loom_support::{Reached, check, passive};
+use loom_support::{Leaked, Reached, check, passive};
 
-use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::provider::RundownWord;
 use rundown::provider::portable::{ACTIVE, COUNT_SHIFT};
-use rundown::{Rundown, RundownRef, SpinLock};
+use rundown::{Rundown, RundownRef};
 use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ReleaseRequest};
 use rundown_service::{
-    CancellableRequest, Dispatched, Generation, HandleState, PeerReferences, PendingRotation, PoolUsage, Reply,
-    Request, Rotator, Service,
+    CancellableRequest, Dispatched, Generation, HandleState, Payload, PeerReferences, PendingRotation, PoolUsage,
+    Reply, Request, Rotator, Service, Snapshot,
 };
-
-/// Heap storage that every thread of one loom execution borrows as `'static` (loom threads take
-/// `'static` closures), taken back by [`Leaked::free`] once every thread that borrowed it was
-/// joined. As in the `rundown` crate's models.
-struct Leaked<T: 'static> {
-    raw: *mut T,
-}
-
-impl<T> Leaked<T> {
-    fn new(value: T) -> (Self, &'static mut T) {
-        let raw = Box::into_raw(Box::new(value));
-        // SAFETY: `raw` is a fresh, aligned, unique allocation; it stays alive until `free`, whose
-        // caller promises that this borrow is no longer used.
-        (Self { raw }, unsafe { &mut *raw })
-    }
-
-    /// Drops the value and frees its storage.
-    ///
-    /// # Safety
-    /// Nothing borrowed from [`Leaked::new`] is used again: every thread that had a borrow was
-    /// joined, and every value that borrows from this one was dropped or freed before.
-    unsafe fn free(self) {
-        // SAFETY: `raw` came from `Box::into_raw` and, per the caller, is no longer borrowed.
-        drop(unsafe { Box::from_raw(self.raw) });
-    }
-}
 
 /// A fresh service over a fresh object, borrowed `'static` for one execution.
 struct Fixture {
@@ -247,6 +209,48 @@ fn cleanup_racing_release_and_acquire_on_one_handle_accounts_for_every_hold() {
     RELEASE_BETWEEN.assert_reached();
     ACQUIRE_BEFORE.assert_reached();
     ACQUIRE_GAVE_BACK.assert_reached();
+}
+
+/// Model 1b (found by review): CLEANUP racing a READ that borrows the handle's only hold. If the
+/// CLEANUP closes the holds while the hold is lent, the READ's loan cannot go back and releases
+/// the protection itself; that release is counted, as every other, so STATS' holders return to
+/// 0 and the next run-down records no violation.
+#[test]
+fn cleanup_racing_a_read_on_a_lent_hold_counts_the_release() {
+    static LENT_ACROSS_CLEANUP: Reached =
+        Reached::new("a READ whose lent hold the CLEANUP could not take, released by the READ");
+
+    check(3, || {
+        let irql = passive();
+        let (fixture, protection, service) = Fixture::new();
+        let (handle_storage, handle) = Leaked::new(service.open_handle());
+        let handle: &'static HandleState<'static, 'static> = handle;
+        let held = send(service, handle, Ioctl::Acquire, &AcquireRequest { count: 1 }.to_bytes());
+        assert!(matches!(held, Ok(Reply::Holds(reply)) if reply.handle_holds == 1), "{held:?}");
+
+        let cleanup = thread::spawn(move || service.cleanup(handle, &passive()));
+        let read = thread::spawn(move || send(service, handle, Ioctl::Read, &[]));
+        let taken = cleanup.join().expect("the CLEANUP thread panicked");
+        let answer = read.join().expect("the READ thread panicked");
+        assert!(
+            matches!(answer, Ok(Reply::Read(_))) || answer == Err(NtStatus::DELETE_PENDING),
+            "READ answered {answer:?}"
+        );
+        if taken == 0 {
+            LENT_ACROSS_CLEANUP.mark();
+        }
+        assert_eq!(outstanding(protection), 0, "a protection leaked");
+        // SAFETY: both threads that borrowed the handle were joined; this drops it (CLOSE).
+        unsafe { handle_storage.free() };
+        assert_eq!(service.stats().holders, 0, "a release uncounted, or counted twice");
+        let reply = Rotator::new(service).expect("the owner is unclaimed").rotate(&irql);
+        assert_eq!(reply.waited_for_holders, 0);
+        assert_eq!(service.violations(), 0, "holders counted at a completion");
+        // SAFETY: every thread was joined; the handle and the rotator are gone.
+        unsafe { fixture.free() };
+    });
+
+    LENT_ACROSS_CLEANUP.assert_reached();
 }
 
 /// What the I/O manager knows of one IRP, in loom atomics: its cancel routine
@@ -450,7 +454,7 @@ fn unload_waits_for_the_last_dereference_and_the_peers_file_object() {
             let (owner_state, file_objects) = (Arc::clone(&owner_state), Arc::clone(&file_objects));
             thread::spawn(move || {
                 let irql = passive();
-                peers.dereference(&irql); // InterfaceDereference
+                assert!(peers.dereference(&irql)); // InterfaceDereference
                 // SAFETY: a read, which loom reports if it races the unload's write.
                 let seen = owner_state.with(|state| unsafe { *state });
                 assert_eq!(seen, LOADED, "the peer returned through freed code");
@@ -487,86 +491,6 @@ fn unload_waits_for_the_last_dereference_and_the_peers_file_object() {
     PEER_DONE_FIRST.assert_reached();
 }
 
-/// The words [`MirroredPayload`] has in model 4 (the shipped payload has 32; see the module's
-/// documentation).
-const WORDS: usize = 2;
-const BYTES: usize = WORDS * 8;
-
-static READER_SPUN: Reached =
-    Reached::new("a reader that found the sequence odd (a writer stopped mid-write) and waited");
-static READER_RETRIED: Reached = Reached::new("a reader whose re-check found the sequence moved, and read again");
-
-/// `Payload` (`src/payload.rs`) line for line, with `WORDS` words: the same atomics, orderings,
-/// fences and writers' spin lock. Two instrumentation marks ([`Reached`], outside loom) are the
-/// only additions.
-struct MirroredPayload {
-    sequence: rundown::sync::AtomicU64,
-    len: rundown::sync::AtomicU32,
-    words: [rundown::sync::AtomicU64; WORDS],
-    writer: SpinLock<()>,
-}
-
-impl MirroredPayload {
-    fn new() -> Self {
-        use rundown::sync::{AtomicU32, AtomicU64};
-        Self {
-            sequence: AtomicU64::new(0),
-            len: AtomicU32::new(0),
-            words: core::array::from_fn(|_| AtomicU64::new(0)),
-            writer: SpinLock::new(()),
-        }
-    }
-
-    /// `Payload::read`.
-    fn read(&self) -> (u64, u32, [u8; BYTES]) {
-        use rundown::sync::Ordering::{Acquire, Relaxed};
-        loop {
-            let before = self.sequence.load(Acquire);
-            if before % 2 == 1 {
-                READER_SPUN.mark();
-                rundown::sync::spin_loop();
-                continue;
-            }
-            #[expect(clippy::cast_possible_truncation, reason = "BYTES is 16")]
-            let len = self.len.load(Relaxed).min(BYTES as u32);
-            let mut bytes = [0; BYTES];
-            for (chunk, word) in bytes.chunks_exact_mut(8).zip(&self.words) {
-                chunk.copy_from_slice(&word.load(Relaxed).to_le_bytes());
-            }
-            rundown::sync::fence(Acquire);
-            if self.sequence.load(Relaxed) == before {
-                bytes[len as usize..].fill(0);
-                return (before / 2, len, bytes);
-            }
-            READER_RETRIED.mark();
-        }
-    }
-
-    /// `Payload::write`.
-    fn write(&self, data: &[u8], irql: &mut Irql<impl AtMost<Dispatch>>) -> u64 {
-        assert!(data.len() <= BYTES, "payload longer than the mirror");
-        let locked = self.writer.lock(irql);
-        self.write_locked(data, locked.irql())
-    }
-
-    /// `Payload::write_locked` and `Payload::store`.
-    fn write_locked(&self, data: &[u8], _locked: &Irql<Dispatch>) -> u64 {
-        use rundown::sync::Ordering::{Relaxed, Release};
-        let current = self.sequence.load(Relaxed);
-        self.sequence.store(current + 1, Relaxed);
-        rundown::sync::fence(Release);
-        let mut bytes = [0; BYTES];
-        bytes[..data.len()].copy_from_slice(data);
-        for (chunk, word) in bytes.chunks_exact(8).zip(&self.words) {
-            word.store(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")), Relaxed);
-        }
-        #[expect(clippy::cast_possible_truncation, reason = "at most BYTES")]
-        self.len.store(data.len() as u32, Relaxed);
-        self.sequence.store(current + 2, Release);
-        current / 2 + 1
-    }
-}
-
 /// The values model 4 writes, in order: the first changes one word and leaves the other zero,
 /// the second changes both and the length, so a snapshot mixing them is caught.
 const WRITES: [&[u8]; 2] = [b"first", b"second, longer!!"];
@@ -578,7 +502,7 @@ fn payload_readers_see_whole_writes_in_order() {
     static SAW_NEW: Reached = Reached::new("a read that returned the last write");
 
     check(3, || {
-        let payload = Arc::new(MirroredPayload::new());
+        let payload = Arc::new(Payload::new());
         let writer = {
             let payload = Arc::clone(&payload);
             thread::spawn(move || {
@@ -590,7 +514,7 @@ fn payload_readers_see_whole_writes_in_order() {
         };
         let mut last = 0;
         for _ in 0..2 {
-            let (version, len, bytes) = payload.read();
+            let Snapshot { version, len, bytes } = payload.read();
             assert!(version >= last, "version {version} after {last}");
             last = version;
             let written: &[u8] = match version {
@@ -607,11 +531,9 @@ fn payload_readers_see_whole_writes_in_order() {
             }
         }
         writer.join().expect("the writer panicked");
-        assert_eq!(payload.read().0, 2, "after the writer, the last write");
+        assert_eq!(payload.read().version, 2, "after the writer, the last write");
     });
 
     SAW_OLD.assert_reached();
     SAW_NEW.assert_reached();
-    READER_SPUN.assert_reached();
-    READER_RETRIED.assert_reached();
 }

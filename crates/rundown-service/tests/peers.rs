@@ -105,16 +105,16 @@ fn the_unload_waits_for_the_last_interface_reference() {
     let peers = PeerReferences::new(owner.protection());
     peers.open(&irql).expect("not unloading");
     peers.open(&irql).expect("a second peer");
-    peers.reference();
+    assert!(peers.reference());
     let dereferenced = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| {
             let irql = PassiveLevel::check().expect("PASSIVE");
-            peers.dereference(&irql);
-            peers.dereference(&irql);
+            assert!(peers.dereference(&irql));
+            assert!(peers.dereference(&irql));
             std::thread::sleep(Duration::from_millis(30));
             dereferenced.store(true, SeqCst);
-            peers.dereference(&irql);
+            assert!(peers.dereference(&irql));
         });
         peers.close();
         assert_eq!(peers.open(&irql), Err(NtStatus::DELETE_PENDING));

@@ -85,7 +85,7 @@ fn cancelling_a_rotate_that_waits_completes_it_at_once_and_the_run_down_carries_
             assert!(!owner.is_finished(), "the run-down waits for the hold still");
             assert_eq!(completed_at_once(dispatch(service, &rotating, 2, &pending).0), NtStatus::DEVICE_BUSY);
             std::thread::sleep(Duration::from_millis(10));
-            service.cleanup(&holder, &irql()); // the process's exit closes its handles
+            let _ = service.cleanup(&holder, &irql()); // the process's exit closes its handles
             let reply = owner.join().expect("owner");
             assert_eq!((reply.new_generation, reply.waited_for_holders), (2, 1));
         });
@@ -137,7 +137,7 @@ fn the_unload_completes_the_pended_rotate_and_refuses_new_ones() {
         assert_eq!((irp.completions(), irp.status()), (1, NtStatus::DELETE_PENDING));
         assert_eq!(completed_at_once(dispatch(service, &handle, 1, &pending).0), NtStatus::DELETE_PENDING);
         let (irp, _) = TestIrp::new();
-        let (irp, status) = pending.queue(irp, 1, &mut irql()).expect_err("closed");
+        let (irp, status) = pending.queue(irp, 1, || false, &mut irql()).expect_err("closed");
         assert_eq!(status, NtStatus::DELETE_PENDING);
         irp.complete(status);
     });
@@ -176,5 +176,43 @@ fn cancel_racing_the_rotation_completes_each_rotate_exactly_once() {
         println!("completed by the owner {by_owner} times, by the cancel routine {by_cancel} times");
         // Which side wins is up to the scheduler; the loom model in `tests/loom.rs` explores both.
         assert_eq!(by_owner + by_cancel, 2_000);
+    });
+}
+
+/// Review finding: a ROTATE still in the driver when its handle's CLEANUP runs must not be
+/// pended after it (it would outlive the handle's last open reference): CLEANUP closes the
+/// handle first, and the queue refuses a closed handle's ROTATE under its lock.
+#[test]
+fn a_rotate_racing_its_handles_cleanup_is_never_left_pending() {
+    with_service(|service, _| {
+        let pending = PendingRotation::new();
+        for _ in 0..2_000 {
+            let handle = service.open_handle();
+            let (irp, state) = TestIrp::new();
+            let start = std::sync::Barrier::new(2);
+            let dispatched = std::thread::scope(|scope| {
+                let rotate = scope.spawn(|| {
+                    start.wait();
+                    service.dispatch(&handle, 9, &ROTATE, irp, &pending, &mut irql())
+                });
+                start.wait();
+                let _released = handle.cleanup(&irql()); // CLEANUP: close, then cancel
+                if let Some(cancelled) = pending.cancel_for_handle(9, &mut irql()) {
+                    cancelled.complete(NtStatus::CANCELLED);
+                }
+                rotate.join().expect("rotate")
+            });
+            match dispatched {
+                Dispatched::Pended => {
+                    assert_eq!(state.completions(), 1, "pended, so CLEANUP must have cancelled it");
+                    assert_eq!(state.status(), NtStatus::CANCELLED);
+                }
+                Dispatched::Complete(irp, answer) => {
+                    assert_eq!(answer, Err(NtStatus::FILE_CLOSED), "refused because CLEANUP ran");
+                    irp.complete(NtStatus::FILE_CLOSED);
+                }
+            }
+            assert!(!pending.is_pending(&mut irql()), "nothing left pending after CLEANUP");
+        }
     });
 }

@@ -124,7 +124,7 @@ fn rotate_refuses_a_holding_handle() {
         let (holder, other) = (service.open_handle(), service.open_handle());
         acquire(service, &holder, 1).expect("active");
         assert_eq!(send(service, &holder, Ioctl::Rotate, &[]), Err(NtStatus::INVALID_DEVICE_STATE));
-        service.cleanup(&holder, &irql());
+        let _ = service.cleanup(&holder, &irql());
         assert_eq!(send(service, &other, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
         rotator.rotate(&irql());
         assert_eq!(send(service, &holder, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
@@ -153,7 +153,7 @@ fn rotation_waits_for_a_hold_then_completes() {
                 );
                 std::thread::sleep(Duration::from_millis(20));
                 released.store(true, SeqCst);
-                service.cleanup(&holder, &irql());
+                let _ = service.cleanup(&holder, &irql());
             });
             let reply = rotator.rotate(&irql());
             assert!(released.load(SeqCst), "the rotation finished while the hold was kept");
@@ -187,7 +187,7 @@ fn retire_waits_for_holders_and_refuses_everything_after() {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             std::thread::sleep(Duration::from_millis(20));
-            service.cleanup(&holder, &PassiveLevel::check().expect("PASSIVE"));
+            let _ = service.cleanup(&holder, &PassiveLevel::check().expect("PASSIVE"));
         });
         service.begin_unload();
         let retired = rotator.retire(&irql);
@@ -339,7 +339,8 @@ fn the_unload_refuses_new_protection_from_its_first_step_and_lets_holders_go() {
         assert!(matches!(release(&service, &holder, 1), Ok(Reply::Holds(h)) if h.handle_holds == 1));
         assert_eq!(service.cleanup(&holder, &irql()), 1);
         let retired = unload.join().expect("unload");
-        assert_eq!(retired.waited_for_holders, 2);
+        // The holder's 2, and the polling QUERY's own protection if it was inside just then.
+        assert!((2..=3).contains(&retired.waited_for_holders), "waited for {}", retired.waited_for_holders);
     });
     assert_eq!(service.violations(), 0);
 }
@@ -423,5 +424,32 @@ fn every_request_is_served_at_dispatch_level() {
         }
         drop(dispatch);
         assert!(PassiveLevel::check().is_some(), "back at PASSIVE_LEVEL");
+    });
+}
+
+/// Review finding: a READ or WRITE that borrows the handle's only hold while CLEANUP runs gives
+/// that hold back to closed holds, so it is released there, and counted: the holders return to
+/// 0 and no rotation sees a holder left.
+#[test]
+fn cleanup_racing_a_read_through_the_handles_hold_counts_its_release() {
+    with_service(|service, rotator| {
+        for round in 0..20_000 {
+            let handle = service.open_handle();
+            acquire(service, &handle, 1).expect("active");
+            let start = std::sync::Barrier::new(2);
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    start.wait();
+                    let _ = send(service, &handle, Ioctl::Read, &[]);
+                    let _ = write(service, &handle, b"racing");
+                });
+                start.wait();
+                let _ = service.cleanup(&handle, &irql());
+            });
+            drop(handle);
+            assert_eq!(service.stats().holders, 0, "round {round}: a hold released uncounted or counted twice");
+        }
+        assert_eq!(rotator.rotate(&irql()).waited_for_holders, 0);
+        assert_eq!(service.violations(), 0);
     });
 }

@@ -4,9 +4,13 @@ use alloc::boxed::Box;
 
 use rundown::irql::{Irql, Passive, PassiveEntryPoint};
 use wdk_sys::ntddk::{PsCreateSystemThread, ZwClose, ZwWaitForSingleObject};
-use wdk_sys::{HANDLE, NT_SUCCESS, NTSTATUS, PVOID, THREAD_ALL_ACCESS};
+use wdk_sys::{HANDLE, NT_SUCCESS, NTSTATUS, OBJ_KERNEL_HANDLE, OBJECT_ATTRIBUTES, PVOID, THREAD_ALL_ACCESS};
 
 use crate::wdk_values::FALSE;
+
+/// `OBJECT_ATTRIBUTES.Length`: the structure's size, which fits a `ULONG`.
+#[expect(clippy::cast_possible_truncation, reason = "48 bytes")]
+const OBJECT_ATTRIBUTES_LENGTH: u32 = size_of::<OBJECT_ATTRIBUTES>() as u32;
 
 /// A running system thread; [`join`](Self::join) waits for it to end.
 ///
@@ -23,7 +27,7 @@ pub struct SystemThread {
     handle: HANDLE,
 }
 
-// SAFETY: a kernel handle (OBJ_KERNEL_HANDLE by default for system threads) usable anywhere.
+// SAFETY: a kernel handle (OBJ_KERNEL_HANDLE, set at spawn) usable from any process.
 unsafe impl Send for SystemThread {}
 // SAFETY: as above; `join` consumes the value.
 unsafe impl Sync for SystemThread {}
@@ -42,12 +46,23 @@ impl SystemThread {
     pub fn spawn<M: ThreadMain>(main: Box<M>) -> Result<Self, NTSTATUS> {
         let start = Box::into_raw(main);
         let mut handle: HANDLE = core::ptr::null_mut();
+        // A kernel handle, whichever process calls (a peer starts its worker from a user
+        // request): PsCreateSystemThread's documentation requires OBJ_KERNEL_HANDLE outside the
+        // System process, and `join` may run in another process.
+        let mut attributes = OBJECT_ATTRIBUTES {
+            Length: OBJECT_ATTRIBUTES_LENGTH,
+            RootDirectory: core::ptr::null_mut(),
+            ObjectName: core::ptr::null_mut(),
+            Attributes: OBJ_KERNEL_HANDLE,
+            SecurityDescriptor: core::ptr::null_mut(),
+            SecurityQualityOfService: core::ptr::null_mut(),
+        };
         // SAFETY: `trampoline::<M>` takes ownership of `start`; the handle is closed by `join`.
         let status = unsafe {
             PsCreateSystemThread(
                 &raw mut handle,
                 THREAD_ALL_ACCESS,
-                core::ptr::null_mut(),
+                &raw mut attributes,
                 core::ptr::null_mut(),
                 core::ptr::null_mut(),
                 Some(trampoline::<M>),

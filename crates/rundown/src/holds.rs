@@ -275,13 +275,21 @@ impl<'r, P: Protection> Loan<'_, 'r, P> {
     pub fn protection(&self) -> &'r P {
         self.holds.protection
     }
-}
 
-impl<P: Protection> Drop for Loan<'_, '_, P> {
-    fn drop(&mut self) {
+    /// Gives the protection back (what dropping does), running `before_release` first if it is
+    /// released instead: when the holds were closed while it was lent, nobody will take it out
+    /// of them any more, so it is released here. A caller that counts its holders counts that
+    /// release in `before_release`, before the release, as it counts every other.
+    pub fn give_back(self, before_release: impl FnOnce()) {
+        let this = core::mem::ManuallyDrop::new(self);
+        this.give_back_ref(before_release);
+    }
+
+    fn give_back_ref(&self, before_release: impl FnOnce()) {
         if self.holds.add(1) {
             return;
         }
+        before_release();
         // The holds were closed while this was lent: nobody will take it out any more.
         if Irql::<Dispatch>::check().is_some() {
             // SAFETY: the lent protection is owned by this loan alone, released once, here, at an
@@ -290,6 +298,12 @@ impl<P: Protection> Drop for Loan<'_, '_, P> {
         } else {
             debug_assert!(false, "a Loan dropped above DISPATCH_LEVEL after its holds closed: it leaks");
         }
+    }
+}
+
+impl<P: Protection> Drop for Loan<'_, '_, P> {
+    fn drop(&mut self) {
+        self.give_back_ref(|| ());
     }
 }
 

@@ -161,9 +161,10 @@ pub enum DispatchEntryPoint {
     /// A cancel routine (`IoSetCancelRoutine`) after it released the cancel spin lock: runs at
     /// the IRQL saved in `Irp->CancelIrql`, at most `DISPATCH_LEVEL`.
     Cancel,
-    /// A dispatch routine of a driver that kernel senders may call at up to `DISPATCH_LEVEL`,
-    /// such as `IRP_MJ_INTERNAL_DEVICE_CONTROL` (`IoCallDriver` is callable there).
-    InternalDeviceControl,
+    /// `IRP_MJ_DEVICE_CONTROL` or `IRP_MJ_INTERNAL_DEVICE_CONTROL` of a driver that kernel
+    /// senders may call: `IoCallDriver` is callable at up to `DISPATCH_LEVEL`, and runs the
+    /// dispatch routine at its caller's IRQL.
+    DeviceControl,
 }
 
 /// A capability: the current IRQL is at most `L`.

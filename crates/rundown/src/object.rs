@@ -102,7 +102,7 @@ impl<T, P: Protection> Rundown<T, P> {
         // SAFETY: protection is held, so the owner is not between a wait and a reinitialize and
         // does not write the value until the guard drops.
         let value = unsafe { self.value_while_protected() }?;
-        Some(Access { value, _protection: Held::Guard(guard) })
+        Some(Access { value, protection: Held::Guard(guard) })
     }
 
     /// The object through one protection lent out of `holds` (see [`RundownHolds::lend`]):
@@ -116,7 +116,7 @@ impl<T, P: Protection> Rundown<T, P> {
         let loan = holds.lend()?;
         // SAFETY: the loan is a protection kept on this reference.
         let value = unsafe { self.value_while_protected() }?;
-        Some(Access { value, _protection: Held::Loan(loan) })
+        Some(Access { value, protection: Held::Loan(loan) })
     }
 
     /// Acquires one protection into `holds` and returns the object's address, which stays valid
@@ -173,8 +173,8 @@ impl<T: core::fmt::Debug, P: Protection> core::fmt::Debug for Rundown<T, P> {
 
 /// What keeps an [`Access`] valid: its own guard, or a protection lent out of holds.
 enum Held<'a, P: Protection> {
-    Guard(#[expect(dead_code, reason = "held for its drop")] RundownGuard<'a, P>),
-    Loan(#[expect(dead_code, reason = "held for its drop")] Loan<'a, 'a, P>),
+    Guard(RundownGuard<'a, P>),
+    Loan(Loan<'a, 'a, P>),
 }
 
 /// Access to the object of a [`Rundown`]: it dereferences to `&T`, and the protection behind it
@@ -193,7 +193,34 @@ enum Held<'a, P: Protection> {
 #[must_use = "dropping the access releases the protection at once"]
 pub struct Access<'a, T, P: Protection = RundownRef> {
     value: &'a T,
-    _protection: Held<'a, P>,
+    protection: Held<'a, P>,
+}
+
+impl<T, P: Protection> Access<'_, T, P> {
+    /// Ends the access, running `before_release` just before the protection behind it is
+    /// released: always for an access of its own ([`Rundown::try_access`]); for one lent out of
+    /// holds ([`Rundown::lend`]) only if the holds were closed meanwhile (else the protection
+    /// goes back to them). A caller that counts its holders counts the release there.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = Rundown::new(1u8);
+    /// let mut released = false;
+    /// shared.try_access(&irql).expect("active").end(|| released = true);
+    /// assert!(released);
+    /// ```
+    pub fn end(self, before_release: impl FnOnce()) {
+        match self.protection {
+            Held::Guard(guard) => {
+                before_release();
+                drop(guard);
+            }
+            Held::Loan(loan) => loan.give_back(before_release),
+        }
+    }
 }
 
 impl<T, P: Protection> Deref for Access<'_, T, P> {

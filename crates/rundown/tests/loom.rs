@@ -54,48 +54,11 @@ use loom::thread;
 
 #[path = "common/loom_support.rs"]
 mod loom_support;
-use loom_support::{Reached, check, passive};
+use loom_support::{Leaked, Reached, check, passive};
 
 use rundown::provider::RundownWord;
 use rundown::provider::portable::ACTIVE;
 use rundown::{CacheAwareRundownRef, RundownOwner, RundownRef, count, simulation};
-
-/// Heap storage that every thread of one loom execution borrows as `'static`.
-///
-/// Loom threads take `'static` closures, while an owner needs `&mut` to its reference, so the
-/// reference lives on the heap for the execution and is taken back by [`Leaked::reclaim`] or
-/// [`Leaked::free`] once every thread that borrowed it was joined.
-struct Leaked<T: 'static> {
-    raw: *mut T,
-}
-
-impl<T> Leaked<T> {
-    fn new(value: T) -> (Self, &'static mut T) {
-        let raw = Box::into_raw(Box::new(value));
-        // SAFETY: `raw` is a fresh, aligned, unique allocation; it stays alive until `reclaim` or
-        // `free`, whose callers promise that this borrow is no longer used.
-        (Self { raw }, unsafe { &mut *raw })
-    }
-
-    /// Takes the value back.
-    ///
-    /// # Safety
-    /// Nothing borrowed from [`Leaked::new`] is used again: every thread that had a borrow was
-    /// joined and every owner dropped.
-    unsafe fn reclaim(self) -> T {
-        // SAFETY: `raw` came from `Box::into_raw` and, per the caller, is no longer borrowed.
-        *unsafe { Box::from_raw(self.raw) }
-    }
-
-    /// Frees the value.
-    ///
-    /// # Safety
-    /// As [`Leaked::reclaim`].
-    unsafe fn free(self) {
-        // SAFETY: `raw` came from `Box::into_raw` and, per the caller, is no longer borrowed.
-        drop(unsafe { Box::from_raw(self.raw) });
-    }
-}
 
 /// The run-down word inside a reference, for checks at the provider level.
 fn word_of(run_ref: &RundownRef) -> &RundownWord {

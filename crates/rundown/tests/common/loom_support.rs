@@ -1,5 +1,7 @@
 //! What the loom models share: the bounded exploration, the IRQL token, and the record of
-//! interleavings a model must reach. `#[path]`-included by each loom test file.
+//! interleavings a model must reach, and heap storage threads borrow as `'static`.
+//! `#[path]`-included by each loom test file (this crate's and `rundown-service`'s).
+#![allow(dead_code, reason = "each including file uses part of it")]
 
 use std::sync::atomic::{AtomicBool as StdAtomicBool, AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 
@@ -52,5 +54,42 @@ impl Reached {
 
     pub fn assert_reached(&self) {
         assert!(self.hit.load(StdOrdering::Relaxed), "no execution reached: {}", self.what);
+    }
+}
+
+/// Heap storage that every thread of one loom execution borrows as `'static`.
+///
+/// Loom threads take `'static` closures, while an owner needs `&mut` to its reference, so the
+/// reference lives on the heap for the execution and is taken back by [`Leaked::reclaim`] or
+/// [`Leaked::free`] once every thread that borrowed it was joined.
+pub struct Leaked<T: 'static> {
+    raw: *mut T,
+}
+
+impl<T> Leaked<T> {
+    pub fn new(value: T) -> (Self, &'static mut T) {
+        let raw = Box::into_raw(Box::new(value));
+        // SAFETY: `raw` is a fresh, aligned, unique allocation; it stays alive until `reclaim` or
+        // `free`, whose callers promise that this borrow is no longer used.
+        (Self { raw }, unsafe { &mut *raw })
+    }
+
+    /// Takes the value back.
+    ///
+    /// # Safety
+    /// Nothing borrowed from [`Leaked::new`] is used again: every thread that had a borrow was
+    /// joined and every owner dropped.
+    pub unsafe fn reclaim(self) -> T {
+        // SAFETY: `raw` came from `Box::into_raw` and, per the caller, is no longer borrowed.
+        *unsafe { Box::from_raw(self.raw) }
+    }
+
+    /// Frees the value.
+    ///
+    /// # Safety
+    /// As [`Leaked::reclaim`].
+    pub unsafe fn free(self) {
+        // SAFETY: `raw` came from `Box::into_raw` and, per the caller, is no longer borrowed.
+        drop(unsafe { Box::from_raw(self.raw) });
     }
 }

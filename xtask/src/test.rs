@@ -59,6 +59,8 @@ enum Step {
     Stress,
     /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
+    /// cargo publish --dry-run -p rundown: the crate packages and builds from its package alone
+    Publish,
 }
 
 impl Step {
@@ -78,6 +80,7 @@ impl Step {
             Self::Wine => "wine",
             Self::Stress => "stress",
             Self::Doc => "doc",
+            Self::Publish => "publish",
         }
     }
 
@@ -147,6 +150,7 @@ impl Step {
             ])
             .env("RUSTDOCFLAGS", "-D warnings")
             .run()?,
+            Self::Publish => Cargo::new(&["publish", "--dry-run", "-p", "rundown"]).run()?,
         };
         Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
     }

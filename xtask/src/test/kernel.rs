@@ -14,6 +14,9 @@ use crate::cmd::{target_dir, workspace_root};
 /// Debian's rustc-web toolchain, beside rustup's.
 use crate::build::{DEBIAN_CARGO, DEBIAN_RUSTC};
 
+/// Debian's rustdoc, which documents with the standard library rustc-web built.
+const DEBIAN_RUSTDOC: &str = "/usr/bin/rustdoc";
+
 /// The x64 kernel target every driver build uses.
 const X64: &str = "x86_64-pc-windows-msvc";
 /// The ARM64 kernel target, checked (not built: no ARM64 linker or image here).
@@ -21,8 +24,9 @@ const ARM64: &str = "aarch64-pc-windows-msvc";
 
 /// Builds `rundown-abi`, and `rundown` (codegen included, so the `CR8` assembly is checked) with
 /// `--features kernel` (portable model, KEVENT waits) and `--features ntoskrnl` (NtosKrnl's
-/// routines) for `x86_64-pc-windows-msvc`; checks both for `aarch64-pc-windows-msvc`; and shows
-/// that a kernel-target build that forgot the feature fails with a message naming it.
+/// routines) for `x86_64-pc-windows-msvc`; checks both for `aarch64-pc-windows-msvc`; shows
+/// that a kernel-target build that forgot the feature fails with a message naming it; and
+/// documents the kernel build as docs.rs does.
 pub fn run() -> Result<Outcome> {
     crate::apt::ensure(&[&crate::apt::RUSTC_WEB])?;
     let builds: [(&str, &str, &[&str]); 5] = [
@@ -37,6 +41,15 @@ pub fn run() -> Result<Outcome> {
         all_passed &= debian_cargo(verb, target, package).status().context("could not start Debian's cargo")?.success();
     }
     all_passed &= forgotten_feature_is_refused()?;
+    // What docs.rs builds (`[package.metadata.docs.rs]`): the kernel providers' documentation.
+    let mut doc =
+        debian_cargo("doc", X64, &["-p", "rundown", "--no-deps", "--no-default-features", "--features", "ntoskrnl"]);
+    all_passed &= doc
+        .env("RUSTDOC", DEBIAN_RUSTDOC)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status()
+        .context("could not start Debian's cargo")?
+        .success();
     Ok(if all_passed { Outcome::Passed } else { Outcome::Failed })
 }
 

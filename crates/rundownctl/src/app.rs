@@ -155,18 +155,19 @@ fn open_many_command(cli: &Cli, args: &OpenManyArgs) -> Result<()> {
 
 /// `cycles`: per cycle, start the owner (`--name`) and the peer (`--peer-name`), PEER_START
 /// and wait for the peer's first operation, stop the peer, stop the owner; one line per cycle
-/// (`ok cycle n=I ms=T peer_operations=P`), then `ok cycles count=N ms=T`. Stops at the first
+/// (`ok cycle n=I ms=T peer_operations=P`), then `ok cycles count=N ms=T start_retries=R`. Stops at the first
 /// failure (`err cycle n=I error=...`, exit 1) or once `--budget` has passed.
 fn cycles_command(cli: &Cli, args: &CyclesArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let mut out = io::stdout().lock();
     let mut done = 0;
+    let mut retries = 0;
     for cycle in 1..=args.count {
         if !args.budget.is_zero() && started.elapsed() >= args.budget {
             break;
         }
         let began = std::time::Instant::now();
-        match one_cycle(cli, args) {
+        match one_cycle(cli, args, &mut retries) {
             Ok(operations) => {
                 writeln!(out, "ok cycle n={cycle} ms={} peer_operations={operations}", began.elapsed().as_millis())?;
                 out.flush()?;
@@ -179,28 +180,81 @@ fn cycles_command(cli: &Cli, args: &CyclesArgs) -> Result<()> {
             }
         }
     }
-    writeln!(out, "ok cycles count={done} ms={}", started.elapsed().as_millis())?;
+    writeln!(out, "ok cycles count={done} ms={} start_retries={retries}", started.elapsed().as_millis())?;
     Ok(())
 }
 
 /// One cycle of `cycles`: the peer's operations before it was stopped.
-fn one_cycle(cli: &Cli, args: &CyclesArgs) -> Result<u64> {
-    service_commands::start(&cli.name, args.timeout)?;
-    service_commands::start(&args.peer_name, args.timeout)?;
-    let operations = {
-        let mut peer = Device::open(rundown_abi::peer::PEER_WIN32_PATH, false)?;
-        ops::peer_start(&mut peer, crate::cli::PeerStartArgs { hold_us: 50, pause_us: 0, dispatch: false }.request())?;
-        let deadline = std::time::Instant::now() + args.timeout;
-        loop {
-            let stats = ops::peer_stats(&mut peer)?;
-            if stats.operations > 0 {
-                break stats.operations;
+fn one_cycle(cli: &Cli, args: &CyclesArgs, retries: &mut u32) -> Result<u64> {
+    loop {
+        match service_commands::start(&cli.name, args.timeout) {
+            Ok(_) => break,
+            Err(err)
+                if *retries < args.start_retries
+                    && err.chain().any(|cause| {
+                        cause.downcast_ref::<crate::win32_error::Win32Error>()
+                            == Some(&crate::win32_error::Win32Error(1359))
+                    }) =>
+            {
+                *retries += 1;
+                eprintln!("rundownctl: {err:#}; starting it again ({} of {})", *retries, args.start_retries);
             }
-            anyhow::ensure!(std::time::Instant::now() < deadline, "the peer's loop did no operation: {stats:?}");
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            Err(err) => return Err(err),
         }
+    }
+    service_commands::start(&args.peer_name, args.timeout)?;
+    let mut peer = Device::open(rundown_abi::peer::PEER_WIN32_PATH, false)?;
+    ops::peer_start(&mut peer, crate::cli::PeerStartArgs { hold_us: 50, pause_us: 0, dispatch: false }.request())?;
+    let deadline = std::time::Instant::now() + args.timeout;
+    let operations = loop {
+        let stats = ops::peer_stats(&mut peer)?;
+        if stats.operations > 0 {
+            break stats.operations;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the peer's loop did no operation: {stats:?}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
     };
-    service_commands::stop(&args.peer_name, args.timeout)?;
-    service_commands::stop(&cli.name, args.timeout)?;
+    if args.owner_first {
+        stop_owner_under_the_peer(cli, args, &mut peer)?;
+        drop(peer);
+        service_commands::stop(&args.peer_name, args.timeout)?;
+    } else {
+        drop(peer);
+        service_commands::stop(&args.peer_name, args.timeout)?;
+        service_commands::stop(&cli.name, args.timeout)?;
+    }
     Ok(operations)
+}
+
+/// `--owner-first`: stops the owner on another thread, waits until its unload has run the
+/// object down (QUERY on a handle opened before: `completed`, or a failure), then PEER_STOP drops
+/// the peer's interface reference while the unload waits for it, and the stop must finish.
+fn stop_owner_under_the_peer(cli: &Cli, args: &CyclesArgs, peer: &mut Device) -> Result<()> {
+    let mut owner = Device::open(cli.device_path(), false)?;
+    let name = cli.name.clone();
+    let timeout = args.timeout;
+    let stopping = std::thread::spawn(move || service_commands::stop(&name, timeout));
+    let deadline = std::time::Instant::now() + args.timeout;
+    // Until the run-down has completed: the unload then waits for the peer's reference (while
+    // it still waits for holders, the peer's hold, PEER_STOP would end both at once).
+    loop {
+        match ops::query(&mut owner) {
+            Ok(reply)
+                if rundown_abi::ObjectState::from_raw(reply.state) == Some(rundown_abi::ObjectState::Completed) =>
+            {
+                break;
+            }
+            Ok(_) => {}
+            Err(err) if err.status().is_some() => break,
+            Err(err) => return Err(err.into()),
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the owner's unload did not run the object down");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let stats = ops::peer_stop(peer)?;
+    anyhow::ensure!(stats.inconsistencies == 0, "the peer saw inconsistent reads: {stats:?}");
+    stopping.join().map_err(|_| anyhow::anyhow!("the owner's stop panicked"))??;
+    // The owner's device is gone: Wine never sends this handle's CLOSE to it.
+    drop(owner);
+    Ok(())
 }

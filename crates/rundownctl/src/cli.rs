@@ -181,6 +181,17 @@ pub struct CyclesArgs {
     /// Seconds each service start or stop may take.
     #[arg(long, value_name = "S", default_value = "20", value_parser = parse_seconds)]
     pub timeout: Duration,
+    /// Stop the owner first, while the peer's loop runs: the owner's unload waits for the peer's
+    /// interface reference, which PEER_STOP then drops (the last dereference racing the unload);
+    /// then stop the peer.
+    #[arg(long)]
+    pub owner_first: bool,
+    /// Start the owner again, up to this many times in all, when its start fails with Win32
+    /// error 1359 (ERROR_INTERNAL_ERROR): Wine's services.exe answers that when the new
+    /// winedevice.exe fails to start (Wine 8 logs `failed to map the shared user data` about
+    /// once in a few hundred process starts).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub start_retries: u32,
 }
 
 /// `peer-start`'s settings.
@@ -344,6 +355,12 @@ mod tests {
         assert_eq!((args.count, args.acquire), (10_000, 1));
         let Command::Cycles(args) = parse(&["cycles", "--count", "100"]).unwrap().command else { panic!("not cycles") };
         assert_eq!((args.count, args.peer_name.as_str(), args.budget), (100, "RundownPeer", Duration::ZERO));
+        assert!(!args.owner_first);
+        assert_eq!(args.start_retries, 0);
+        let Command::Cycles(args) = parse(&["cycles", "--count", "1", "--owner-first"]).unwrap().command else {
+            panic!("not cycles")
+        };
+        assert!(args.owner_first);
     }
 
     #[test]

@@ -22,6 +22,11 @@ const SERVICES_TIMEOUT: Duration = Duration::from_mins(1);
 /// Starts of the services before giving up: one start in about forty logged a crash of a system
 /// process (a service, after explorer's `err:ole:start_rpcss Failed to open service manager`).
 const SERVICES_ATTEMPTS: usize = 3;
+/// What Wine 8 logs (`err:virtual:virtual_alloc_first_teb`) when a new process of the prefix
+/// cannot map its shared user data (STATUS_CONFLICTING_ADDRESSES), about once in a few hundred
+/// process starts: the process never runs. When the prefix's first command fails so, the
+/// services are started again, as after a crash.
+const WINE_START_FAILURE: &str = "failed to map the shared user data";
 /// How long a start of the services may still log a crash after the first command returned.
 const SERVICES_SETTLE: Duration = Duration::from_millis(500);
 /// How often [`WineHost::wait_for_log`] reads the log.
@@ -102,7 +107,7 @@ impl WineHost {
                 None => break,
                 Some(crash) if attempt < SERVICES_ATTEMPTS => {
                     say(format_args!(
-                        "xtask: a Wine process crashed while the services started ({crash}); starting them again"
+                        "xtask: a Wine process crashed or could not start while the services started ({crash}); starting them again"
                     ));
                 }
                 Some(crash) => bail!("a Wine process crashed each time the services started: {crash}"),
@@ -118,7 +123,8 @@ impl WineHost {
     }
 
     /// Ends the prefix's server, starts a persistent one and starts the services with their
-    /// standard error in a new log. Returns the crash lines the start logged.
+    /// standard error in a new log. Returns the crash lines the start logged, or Wine's line if
+    /// the first command's process could not start ([`WINE_START_FAILURE`]).
     fn start_services(&self) -> Result<Vec<String>> {
         let _ = wineserver(&self.prefix, "-k");
         ensure!(wineserver(&self.prefix, "-w")?.success(), "`wineserver -w` failed");
@@ -129,6 +135,12 @@ impl WineHost {
         self.environment(first.command(), SERVICES_DEBUG).args(FIRST_COMMAND);
         first.command().stdin(Stdio::null()).stdout(Stdio::null()).stderr(log);
         let status = first.status()?;
+        if !status.success()
+            && let Some(line) = self.log_text()?.lines().find(|line| line.contains(WINE_START_FAILURE))
+        {
+            // Wine could not start a process of the prefix: the caller starts the services again.
+            return Ok(vec![line.to_owned()]);
+        }
         ensure!(
             status.success(),
             "the prefix's first command {}{}",

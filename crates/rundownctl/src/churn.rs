@@ -35,6 +35,9 @@ pub struct Churned {
     pub refused: u64,
     /// Protections kept at the end (`--end-holding`).
     pub left_held: u64,
+    /// The most holds an ACQUIRE reported for the handle: above 1, the threads' requests
+    /// interleaved on it.
+    pub max_handle_holds: u32,
     /// Unexpected answers.
     pub faults: u64,
     /// The first few unexpected answers.
@@ -46,8 +49,14 @@ impl Churned {
     #[must_use]
     pub fn line(&self) -> String {
         format!(
-            "ok churn threads={} iterations={} released={} refused={} left_held={} faults={}",
-            self.threads, self.iterations, self.released, self.refused, self.left_held, self.faults
+            "ok churn threads={} iterations={} released={} refused={} left_held={} max_handle_holds={} faults={}",
+            self.threads,
+            self.iterations,
+            self.released,
+            self.refused,
+            self.left_held,
+            self.max_handle_holds,
+            self.faults
         )
     }
 
@@ -63,6 +72,7 @@ impl Churned {
         self.released += other.released;
         self.refused += other.refused;
         self.left_held += other.left_held;
+        self.max_handle_holds = self.max_handle_holds.max(other.max_handle_holds);
         self.faults += other.faults;
         for what in other.quoted {
             if self.quoted.len() < QUOTED_FAULTS {
@@ -85,7 +95,9 @@ fn thread_loop(device: &mut dyn Transport, id: u32, threads: u32, duration: Dura
         let at = counts.iterations;
         counts.iterations += 1;
         match ops::acquire(device, 1) {
-            Ok(reply) if holds_range.contains(&reply.handle_holds) => {}
+            Ok(reply) if holds_range.contains(&reply.handle_holds) => {
+                counts.max_handle_holds = counts.max_handle_holds.max(reply.handle_holds);
+            }
             Ok(reply) => counts.fault(format!("thread {id}: acquire left the handle holding {}", reply.handle_holds)),
             Err(err) if err.status() == Some(NtStatus::DELETE_PENDING) => {
                 counts.refused += 1;
@@ -156,7 +168,7 @@ mod tests {
         let churned = run(devices, Duration::from_millis(20), true);
         assert_eq!(churned.threads, 2);
         assert!(churned.iterations > 0 && churned.released == churned.iterations, "{churned:?}");
-        assert_eq!((churned.left_held, churned.faults, churned.refused), (2, 0, 0));
+        assert_eq!((churned.left_held, churned.faults, churned.refused, churned.max_handle_holds), (2, 0, 0, 1));
         assert!(churned.line().starts_with("ok churn threads=2 iterations="));
         assert_eq!(fakes[0].holds(), 1);
     }

@@ -17,7 +17,11 @@
       -Phase Enable    verifier /ruleclasses <classes> /driver rundown_driver.sys rundown_peer.sys
                        then reboot (-Reboot does it).
       -Phase Run       checks the settings are in force, installs and starts both drivers, runs
-                       `rundownctl stress` with the peer active, stops and removes both drivers,
+                       `rundownctl stress` with the peer active, then the workloads aimed at
+                       issue 8's defect classes (overlapped clients killed mid-request, a process
+                       killed while its ROTATE is pending, the peer at DISPATCH_LEVEL from a
+                       timer DPC under stress, peer-stop/owner-stop cycles in both orders),
+                       stops and removes both drivers,
                        collects verifier /query, rundownctl stats and System events into a folder
                        and prints a verdict. Exit 0 PASS, 1 FAIL (or error), 3 INCONCLUSIVE.
       -Phase Disable   verifier /reset, then reboot (-Reboot does it).
@@ -64,6 +68,18 @@ param(
 
     [ValidateRange(0, 3600000)]
     [int] $RotateEveryMs = 50,
+
+    # Rounds of two overlapped `churn` clients killed mid-request.
+    [ValidateRange(0, 1000)]
+    [int] $ChurnRounds = 10,
+
+    # Seconds of stress while the peer runs at DISPATCH_LEVEL from a timer DPC.
+    [ValidateRange(1, 86400)]
+    [int] $DispatchStressSeconds = 120,
+
+    # Peer-stop/owner-stop cycles in each order after the teardown (0: none).
+    [ValidateRange(0, 10000)]
+    [int] $Cycles = 20,
 
     [ValidateSet('Deadlock', 'DelayFuzzing')]
     [string] $RuleSet = 'Deadlock',
@@ -645,6 +661,45 @@ try {
     }
     if ($stressResult.Ops -eq 0) { throw 'stress did no operations.' }
     if ($RotateEveryMs -gt 0 -and $stressResult.Rotations -eq 0) { throw 'stress asked for rotations and did none.' }
+
+    # The classes of defect issue 8 fixed, each driven on purpose (the stress above would most
+    # likely pass without reaching them).
+
+    # 1. Overlapped clients whose CLEANUP races their own requests: several threads on one
+    #    overlapped handle, and the process killed mid-request.
+    $script:Step = 'overlapped churn, killed mid-request'
+    for ($round = 1; $round -le $ChurnRounds; $round++) {
+        $churners = @(1..2 | ForEach-Object {
+            Start-Process -FilePath $ctl -ArgumentList @('--overlapped', 'churn', '--seconds', '30', '--threads', '8') -WindowStyle Hidden -PassThru
+        })
+        Start-Sleep -Milliseconds 1500
+        $churners | ForEach-Object { Stop-Process -Id $_.Id -Force -ErrorAction SilentlyContinue }
+        $churners | ForEach-Object { [void] $_.WaitForExit(30000) }
+    }
+    $after = Invoke-Ctl 'query after churn' @('query') -SaveAs 'query-after-churn.txt'
+    if ($after.StdOut -notmatch '(?m)^\s*holders\s+0\s*$') { throw 'holders left after the killed overlapped clients (see query-after-churn.txt).' }
+
+    # 2. A process killed while its ROTATE is pending: its thread's exit cancels the IRP (the
+    #    cancel routine completes it STATUS_CANCELLED); the run-down finishes once the holder
+    #    lets go, and the next ROTATE works.
+    $script:Step = 'a process killed while its ROTATE is pending'
+    $holder = Start-Process -FilePath $ctl -ArgumentList @('hold', '--seconds', '6') -WindowStyle Hidden -PassThru
+    Start-Sleep -Milliseconds 1000
+    $rotator = Start-Process -FilePath $ctl -ArgumentList @('rotate') -WindowStyle Hidden -PassThru
+    Start-Sleep -Milliseconds 1000
+    Stop-Process -Id $rotator.Id -Force
+    if (-not $rotator.WaitForExit(30000)) { throw 'the process whose ROTATE was pending did not exit within 30 s: its IRP was not cancelled.' }
+    if (-not $holder.WaitForExit(60000)) { throw 'the holder did not end.' }
+    [void] (Invoke-Ctl 'rotate after the cancelled one' @('rotate') -SaveAs 'rotate-after-cancel.txt' -TimeoutSeconds 120)
+
+    # 3. The peer calling the interface at DISPATCH_LEVEL, from a timer DPC, under load.
+    $script:Step = 'the peer at DISPATCH_LEVEL under stress'
+    [void] (Invoke-Ctl 'peer-stop (thread mode)' @('--device', $PeerDevice, 'peer-stop') -SaveAs 'peer-stop-thread.txt')
+    $peerActive = $false
+    [void] (Invoke-Ctl 'peer-start --dispatch' @('--device', $PeerDevice, 'peer-start', '--dispatch', '--pause-us', '1000') -SaveAs 'peer-start-dispatch.txt')
+    $peerActive = $true
+    $dpcStress = Invoke-Tool -Label 'rundownctl stress (DPC peer)' -FilePath $ctl -ArgumentList @('stress', '--seconds', [string] $DispatchStressSeconds, '--clients', [string] $Clients, '--rotate-every-ms', '20') -AnyExitCode -TimeoutSeconds ($DispatchStressSeconds + 300) -SaveAs 'stress-dispatch-peer.txt'
+    if ($dpcStress.ExitCode -ne 0) { throw "rundownctl stress with the DPC peer exited with $($dpcStress.ExitCode) (see stress-dispatch-peer.txt)." }
 } catch {
     Add-Failure ("step '{0}': {1}" -f $script:Step, $_.Exception.Message)
 }
@@ -690,6 +745,16 @@ if ($peerStarted) {
 }
 if ($ownerStarted) {
     Invoke-Teardown "stop $OwnerService" { [void] (Invoke-Ctl "stop $OwnerService" @('--name', $OwnerService, 'stop', '--timeout', '120') -TimeoutSeconds 180); $script:ownerStopped = $true }
+}
+
+# 4. Peer-stop and owner-stop cycles, both orders, each unload under pool tracking (a leak
+#    bug-checks 0xC4 at the unload) and with the I/O manager deferring the owner's unload while
+#    the peer keeps its file object.
+if ($ownerStopped -and $peerStopped -and $Cycles -gt 0) {
+    Invoke-Teardown 'peer-stop/owner-stop cycles' {
+        [void] (Invoke-Ctl 'cycles (peer first)' @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService) -SaveAs 'cycles-peer-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
+        [void] (Invoke-Ctl 'cycles (owner first)' @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService, '--owner-first') -SaveAs 'cycles-owner-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
+    }
 }
 
 # After unload, pool tracking must show no allocation left (an unload that leaked would have

@@ -41,7 +41,7 @@ use anyhow::{Result, ensure};
 pub use host::WineHost;
 use process::Job;
 pub use process::RunOutput;
-pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session};
+pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, in_wine};
 pub use session::Background;
 
 /// `wine --version`.

@@ -166,6 +166,24 @@ impl Rig {
     }
 }
 
+/// Loads the driver in a host named after the test, runs `case`, then stops the driver and
+/// checks that the unload freed every byte of pool, saw no invariant broken and nothing crashed.
+///
+/// # Panics
+/// With the first failure, named after `label`.
+pub fn in_wine(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
+    let outcome = (|| -> Result<()> {
+        let rig = Rig::load(&Artifacts::from_build(), label, Loader::Rundownctl)?;
+        let result = case(&rig).and_then(|()| rig.host().ensure_no_crash());
+        let unloaded = rig.unload_and_check_pool();
+        let shut_down = rig.host_shutdown();
+        result.and(unloaded).and(shut_down)
+    })();
+    if let Err(error) = outcome {
+        panic!("{label}: {error:#}");
+    }
+}
+
 /// One `rundownctl session`: one handle to the device.
 pub struct Session {
     process: Background,
@@ -182,6 +200,21 @@ impl Session {
     pub fn send(&mut self, line: &str) -> Result<Answer> {
         let reply = self.process.request(line, STEP).with_context(|| format!("session command `{line}`"))?;
         Answer::parse(&reply).with_context(|| format!("session command `{line}` answered `{reply}`"))
+    }
+
+    /// Sends `line` and requires success.
+    pub fn ok(&mut self, line: &str) -> Result<Answer> {
+        let answer = self.send(line)?;
+        ensure!(answer.ok, "`{line}` answered `{}`", answer.line);
+        Ok(answer)
+    }
+
+    /// Sends `line` and requires a failure with `status` (an NTSTATUS name).
+    pub fn fails(&mut self, line: &str, status: &str) -> Result<()> {
+        let answer = self.send(line)?;
+        ensure!(!answer.ok, "`{line}` succeeded: `{}`", answer.line);
+        ensure!(answer.status() == status, "`{line}` answered `{}`, not {status}", answer.line);
+        Ok(())
     }
 
     /// Sends one command line without waiting for its result (a ROTATE that waits, say).

@@ -10,22 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use rundown_abi::{FILE_DEVICE_RUNDOWN, Ioctl};
-use rundown_wine_tests::{Answer, Artifacts, Loader, Rig, STEP, Session};
-
-/// Loads the driver in a host named after the test, runs `case`, then stops the driver and
-/// checks that the unload freed every byte of pool and nothing crashed.
-fn in_wine(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
-    let outcome = (|| -> Result<()> {
-        let rig = Rig::load(&Artifacts::from_build(), label, Loader::Rundownctl)?;
-        let result = case(&rig).and_then(|()| rig.host().ensure_no_crash());
-        let unloaded = rig.unload_and_check_pool();
-        let shut_down = rig.host_shutdown();
-        result.and(unloaded).and(shut_down)
-    })();
-    if let Err(error) = outcome {
-        panic!("{label}: {error:#}");
-    }
-}
+use rundown_wine_tests::{Rig, STEP, Session, in_wine};
 
 #[test]
 fn each_ioctl_answers_its_reply() {
@@ -67,24 +52,9 @@ fn unload_while_held_waits_then_frees_everything() {
     in_wine("unload_while_held", unload_while_held_waits_then_frees_everything_in);
 }
 
-/// Sends `line` and requires `ok`.
-fn ok(session: &mut Session, line: &str) -> Result<Answer> {
-    let answer = session.send(line)?;
-    ensure!(answer.ok, "`{line}` answered `{}`", answer.line);
-    Ok(answer)
-}
-
-/// Sends `line` and requires a failure with `status`.
-fn fails(session: &mut Session, line: &str, status: &str) -> Result<()> {
-    let answer = session.send(line)?;
-    ensure!(!answer.ok || answer.command == "raw", "`{line}` succeeded: `{}`", answer.line);
-    ensure!(answer.status() == status, "`{line}` answered `{}`, not {status}", answer.line);
-    Ok(())
-}
-
 /// The driver still serves: QUERY answers, with the generation and holders expected.
 fn serving(session: &mut Session, generation: u64, holders: u64) -> Result<()> {
-    let query = ok(session, "query")?;
+    let query = session.ok("query")?;
     ensure!(query.num("generation")? == generation, "generation: `{}`", query.line);
     ensure!(query.num("holders")? == holders, "holders: `{}`", query.line);
     Ok(())
@@ -95,7 +65,7 @@ fn serving(session: &mut Session, generation: u64, holders: u64) -> Result<()> {
 fn until_running_down(session: &mut Session) -> Result<()> {
     let deadline = Instant::now() + STEP;
     loop {
-        let query = ok(session, "query")?;
+        let query = session.ok("query")?;
         if query.get("state") == "running_down" {
             return Ok(());
         }
@@ -106,32 +76,32 @@ fn until_running_down(session: &mut Session) -> Result<()> {
 
 fn generation(rig: &Rig) -> Result<u64> {
     let mut session = rig.session()?;
-    let generation = ok(&mut session, "query")?.num("generation")?;
+    let generation = session.ok("query")?.num("generation")?;
     session.close()?;
     Ok(generation)
 }
 
 fn each_ioctl_answers_its_reply_in(rig: &Rig) -> Result<()> {
     let mut session = rig.session()?;
-    let query = ok(&mut session, "query")?;
+    let query = session.ok("query")?;
     ensure!(query.get("state") == "active", "state: `{}`", query.line);
     let generation = query.num("generation")?;
-    let write = ok(&mut session, "write wine test payload")?;
+    let write = session.ok("write wine test payload")?;
     ensure!(write.num("len")? == 17, "`{}`", write.line);
-    let read = ok(&mut session, "read")?;
+    let read = session.ok("read")?;
     ensure!(read.get("hex") == hex(b"wine test payload"), "read back `{}`", read.line);
     ensure!(read.num("version")? == write.num("version")?, "versions differ: `{}`", read.line);
-    ensure!(ok(&mut session, "acquire 2")?.num("handle_holds")? == 2, "acquire 2");
-    let query = ok(&mut session, "query")?;
+    ensure!(session.ok("acquire 2")?.num("handle_holds")? == 2, "acquire 2");
+    let query = session.ok("query")?;
     ensure!(query.num("holders")? == 2 && query.num("handle_holds")? == 2, "`{}`", query.line);
-    ensure!(ok(&mut session, "release 1")?.num("handle_holds")? == 1, "release 1");
-    ensure!(ok(&mut session, "release 1")?.num("handle_holds")? == 0, "release 1 again");
-    let stats = ok(&mut session, "stats")?;
+    ensure!(session.ok("release 1")?.num("handle_holds")? == 1, "release 1");
+    ensure!(session.ok("release 1")?.num("handle_holds")? == 0, "release 1 again");
+    let stats = session.ok("stats")?;
     ensure!(stats.num("holders")? == 0 && stats.num("acquisitions")? >= 2, "`{}`", stats.line);
     ensure!(stats.num("pool_blocks")? > 0, "the object lives in pool: `{}`", stats.line);
-    let rotate = ok(&mut session, "rotate")?;
+    let rotate = session.ok("rotate")?;
     ensure!(rotate.num("new_generation")? == generation + 1, "`{}`", rotate.line);
-    ensure!(ok(&mut session, "read")?.get("hex") == hex(b"wine test payload"), "the payload carries over");
+    ensure!(session.ok("read")?.get("hex") == hex(b"wine test payload"), "the payload carries over");
     serving(&mut session, generation + 1, 0)?;
     session.close()
 }
@@ -172,15 +142,15 @@ fn malformed_requests_get_precise_statuses_in(rig: &Rig) -> Result<()> {
     ];
     let mut session = rig.session()?;
     for (name, code, input, output_len, status) in cases {
-        fails(&mut session, &format!("raw {code} {input} {output_len}"), status).with_context(|| name.to_owned())?;
+        session.fails(&format!("raw {code} {input} {output_len}"), status).with_context(|| name.to_owned())?;
         serving(&mut session, generation, 0).with_context(|| format!("QUERY after {name}"))?;
     }
-    ok(&mut session, "acquire 1")?;
-    ok(&mut session, "release 1")?;
-    fails(&mut session, "release 1", "STATUS_NOT_FOUND").context("RELEASE twice")?;
-    ok(&mut session, "acquire 1")?;
-    fails(&mut session, "rotate", "STATUS_INVALID_DEVICE_STATE").context("ROTATE while holding")?;
-    ok(&mut session, "release 1")?;
+    session.ok("acquire 1")?;
+    session.ok("release 1")?;
+    session.fails("release 1", "STATUS_NOT_FOUND").context("RELEASE twice")?;
+    session.ok("acquire 1")?;
+    session.fails("rotate", "STATUS_INVALID_DEVICE_STATE").context("ROTATE while holding")?;
+    session.ok("release 1")?;
     session.close()
 }
 
@@ -188,9 +158,9 @@ fn malformed_requests_get_precise_statuses_in(rig: &Rig) -> Result<()> {
 fn a_read_only_handle_cannot_write_or_rotate_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
     let mut session = Session::new(rig.spawn(&["--read-only", "session"])?);
-    fails(&mut session, "write denied", "STATUS_ACCESS_DENIED")?;
-    fails(&mut session, "rotate", "STATUS_ACCESS_DENIED")?;
-    ok(&mut session, "read")?;
+    session.fails("write denied", "STATUS_ACCESS_DENIED")?;
+    session.fails("rotate", "STATUS_ACCESS_DENIED")?;
+    session.ok("read")?;
     serving(&mut session, generation, 0)?;
     session.close()
 }
@@ -200,16 +170,16 @@ fn a_read_only_handle_cannot_write_or_rotate_in(rig: &Rig) -> Result<()> {
 fn a_killed_process_releases_its_holds_at_cleanup_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
     let mut holder = rig.session()?;
-    ok(&mut holder, "acquire 3")?;
+    holder.ok("acquire 3")?;
     let mut observer = rig.session()?;
     serving(&mut observer, generation, 3)?;
     holder.kill();
     let deadline = Instant::now() + STEP;
-    while ok(&mut observer, "query")?.num("holders")? != 0 {
+    while observer.ok("query")?.num("holders")? != 0 {
         ensure!(Instant::now() < deadline, "the killed holder's protection was not released");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let rotate = ok(&mut observer, "rotate")?;
+    let rotate = observer.ok("rotate")?;
     ensure!(rotate.num("waited_for_holders")? == 0, "`{}`", rotate.line);
     observer.close()
 }
@@ -219,17 +189,17 @@ fn a_killed_process_releases_its_holds_at_cleanup_in(rig: &Rig) -> Result<()> {
 fn rotation_waits_for_a_hold_then_completes_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
     let mut holder = rig.session()?;
-    ok(&mut holder, "acquire 1")?;
+    holder.ok("acquire 1")?;
     let mut rotator = rig.session()?;
     rotator.send_only("rotate")?;
     ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
     let mut observer = rig.session()?;
-    let query = ok(&mut observer, "query")?;
+    let query = observer.ok("query")?;
     ensure!(query.get("state") == "running_down", "state during the wait: `{}`", query.line);
-    fails(&mut observer, "acquire 1", "STATUS_DELETE_PENDING")?;
-    fails(&mut observer, "read", "STATUS_DELETE_PENDING")?;
-    fails(&mut observer, "rotate", "STATUS_DEVICE_BUSY")?;
-    ok(&mut holder, "release 1")?;
+    observer.fails("acquire 1", "STATUS_DELETE_PENDING")?;
+    observer.fails("read", "STATUS_DELETE_PENDING")?;
+    observer.fails("rotate", "STATUS_DEVICE_BUSY")?;
+    holder.ok("release 1")?;
     let rotated = rotator.answer_within(STEP)?.context("ROTATE did not complete after the release")?;
     ensure!(rotated.ok, "`{}`", rotated.line);
     ensure!(rotated.num("waited_for_holders")? == 1, "`{}`", rotated.line);
@@ -258,13 +228,13 @@ fn rundownctl_hold_and_rotate_from_two_processes_in(rig: &Rig) -> Result<()> {
 /// holder's process ends, it frees everything and reports zero pool in use.
 fn unload_while_held_waits_then_frees_everything_in(rig: &Rig) -> Result<()> {
     let mut holder = rig.session()?;
-    ok(&mut holder, "acquire 1")?;
+    holder.ok("acquire 1")?;
     let log_before = rig.host().driver_log()?.len();
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
     until_running_down(&mut holder)?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
-    fails(&mut holder, "acquire 1", "STATUS_DELETE_PENDING").context("ACQUIRE during the unload")?;
+    holder.fails("acquire 1", "STATUS_DELETE_PENDING").context("ACQUIRE during the unload")?;
     holder.kill();
     stop.wait(STEP)?.ensure_success()?;
     let log = rig.host().driver_log()?;
@@ -286,12 +256,12 @@ fn unload_while_held_waits_then_frees_everything_in(rig: &Rig) -> Result<()> {
 /// unload without that handle's CLOSE, and the driver frees its context itself.
 fn unload_while_an_open_handle_holds_waits_for_its_release_in(rig: &Rig) -> Result<()> {
     let mut holder = rig.session()?;
-    ok(&mut holder, "acquire 2")?;
+    holder.ok("acquire 2")?;
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
     until_running_down(&mut holder).context("QUERY during the unload")?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
-    ok(&mut holder, "release 2").context("RELEASE during the unload")?;
+    holder.ok("release 2").context("RELEASE during the unload")?;
     stop.wait(STEP)?.ensure_success()?;
     let log = rig.host().driver_log()?;
     ensure!(

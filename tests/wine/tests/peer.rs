@@ -74,7 +74,7 @@ fn until_peer_works(peer: &mut Session) -> Result<()> {
 /// Waits until someone holds protection on the shared object.
 fn until_held(owner: &mut Session) -> Result<()> {
     let deadline = Instant::now() + STEP;
-    while ok(owner, "query")?.num("holders")? == 0 {
+    while owner.ok("query")?.num("holders")? == 0 {
         ensure!(Instant::now() < deadline, "nobody came to hold protection");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -87,24 +87,18 @@ fn peer_stop(peer: &mut Session) -> Result<PeerStats> {
     Ok(PeerStats::from_bytes(&unhex(answer.get("output"))?)?)
 }
 
-fn ok(session: &mut Session, line: &str) -> Result<rundown_wine_tests::Answer> {
-    let answer = session.send(line)?;
-    ensure!(answer.ok, "`{line}` answered `{}`", answer.line);
-    Ok(answer)
-}
-
 #[test]
 fn the_peer_reads_consistently_while_the_owner_rotates() {
     with_peer("peer_consistent", |rig| {
         let mut owner = rig.session()?;
         let mut peer = peer_session(rig)?;
-        ok(&mut owner, "write aaaaaaaa")?;
+        owner.ok("write aaaaaaaa")?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 50, ..PeerStartRequest::default() })?;
         until_peer_works(&mut peer)?;
         for round in 0..20u8 {
             let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
-            ok(&mut owner, &format!("write {payload}"))?;
-            ok(&mut owner, "rotate")?;
+            owner.ok(&format!("write {payload}"))?;
+            owner.ok("rotate")?;
         }
         let stats = peer_stop(&mut peer)?;
         ensure!(stats.operations > 0, "the peer did nothing: {stats:?}");
@@ -125,7 +119,7 @@ fn the_peer_reads_consistently_from_a_timer_dpc() {
     with_peer("peer_dispatch", |rig| {
         let mut owner = rig.session()?;
         let mut peer = peer_session(rig)?;
-        ok(&mut owner, "write aaaaaaaa")?;
+        owner.ok("write aaaaaaaa")?;
         peer_start(
             &mut peer,
             PeerStartRequest { pause_us: 1_000, mode: PeerMode::DISPATCH, ..PeerStartRequest::default() },
@@ -133,8 +127,8 @@ fn the_peer_reads_consistently_from_a_timer_dpc() {
         until_peer_works(&mut peer)?;
         for round in 0..20u8 {
             let payload = String::from(char::from(b'b' + round % 20)).repeat(1 + usize::from(round) * 7);
-            ok(&mut owner, &format!("write {payload}"))?;
-            ok(&mut owner, "rotate")?;
+            owner.ok(&format!("write {payload}"))?;
+            owner.ok("rotate")?;
             std::thread::sleep(Duration::from_millis(5));
         }
         let stats = peer_stop(&mut peer)?;
@@ -160,7 +154,7 @@ fn a_rotation_waits_for_the_peers_hold() {
         // The peer holds for 300 ms at a time; a QUERY between its holds sees none.
         until_held(&mut owner)?;
         let started = Instant::now();
-        let rotated = ok(&mut owner, "rotate")?;
+        let rotated = owner.ok("rotate")?;
         ensure!(rotated.num("waited_for_holders")? >= 1, "the rotation did not wait for the peer: `{}`", rotated.line);
         ensure!(started.elapsed() >= Duration::from_millis(50), "the rotation did not wait: {:?}", started.elapsed());
         let stats = peer_stop(&mut peer)?;
@@ -184,9 +178,9 @@ fn a_peer_stopped_while_holding_lets_the_owner_rotate_and_unload() {
         rig.ctl(&["--name", PEER_SERVICE, "stop"])?.ensure_success()?;
         rig.host().wait_for_log("rundown-peer: unloading", STEP)?;
         let mut owner = rig.session()?;
-        let query = ok(&mut owner, "query")?;
+        let query = owner.ok("query")?;
         ensure!(query.num("holders")? == 0, "the stopped peer still holds: `{}`", query.line);
-        let rotated = ok(&mut owner, "rotate")?;
+        let rotated = owner.ok("rotate")?;
         ensure!(rotated.num("waited_for_holders")? == 0, "`{}`", rotated.line);
         owner.close()
     });
@@ -199,14 +193,14 @@ fn a_rotation_with_100_holds_outstanding() {
         let mut holders: Vec<Session> = Vec::new();
         for _ in 0..4 {
             let mut session = rig.session()?;
-            ok(&mut session, "acquire 25")?;
+            session.ok("acquire 25")?;
             holders.push(session);
         }
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_millis(500))?.is_none(), "ROTATE returned while 100 were held");
         for session in &mut holders {
-            ok(session, "release 25")?;
+            session.ok("release 25")?;
         }
         let rotated = rotator.answer_within(STEP)?.context("ROTATE did not complete")?;
         ensure!(rotated.ok && rotated.num("waited_for_holders")? == 100, "`{}`", rotated.line);

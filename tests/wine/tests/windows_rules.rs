@@ -23,37 +23,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use rundown_wine_tests::{Answer, Artifacts, Background, Loader, PEER_SERVICE, Rig, STEP, Session};
-
-/// Loads the driver in a host named after the test, runs `case`, then stops the driver and
-/// checks that the unload freed every byte of pool, saw no invariant broken and nothing crashed.
-fn in_wine(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
-    let outcome = (|| -> Result<()> {
-        let rig = Rig::load(&Artifacts::from_build(), label, Loader::Rundownctl)?;
-        let result = case(&rig).and_then(|()| rig.host().ensure_no_crash());
-        let unloaded = rig.unload_and_check_pool();
-        let shut_down = rig.host_shutdown();
-        result.and(unloaded).and(shut_down)
-    })();
-    if let Err(error) = outcome {
-        panic!("{label}: {error:#}");
-    }
-}
-
-/// Sends `line` and requires `ok`.
-fn ok(session: &mut Session, line: &str) -> Result<Answer> {
-    let answer = session.send(line)?;
-    ensure!(answer.ok, "`{line}` answered `{}`", answer.line);
-    Ok(answer)
-}
-
-/// Sends `line` and requires a failure with `status`.
-fn fails(session: &mut Session, line: &str, status: &str) -> Result<()> {
-    let answer = session.send(line)?;
-    ensure!(!answer.ok, "`{line}` succeeded: `{}`", answer.line);
-    ensure!(answer.status() == status, "`{line}` answered `{}`, not {status}", answer.line);
-    Ok(())
-}
+use rundown_wine_tests::{Answer, Artifacts, Background, Loader, PEER_SERVICE, Rig, STEP, Session, in_wine};
 
 /// A session on an overlapped handle (`rundownctl --overlapped session`): `begin`, `wait` and
 /// `close` leave requests in flight.
@@ -65,7 +35,7 @@ fn overlapped_session(rig: &Rig) -> Result<Session> {
 fn until(session: &mut Session, what: &str, timeout: Duration, done: impl Fn(&Answer) -> bool) -> Result<Answer> {
     let deadline = Instant::now() + timeout;
     loop {
-        let query = ok(session, "query")?;
+        let query = session.ok("query")?;
         if done(&query) {
             return Ok(query);
         }
@@ -78,7 +48,7 @@ fn until(session: &mut Session, what: &str, timeout: Duration, done: impl Fn(&An
 fn until_acquisitions(session: &mut Session, since: u64, more: u64) -> Result<u64> {
     let deadline = Instant::now() + STEP;
     loop {
-        let now = ok(session, "stats")?.num("acquisitions")?;
+        let now = session.ok("stats")?.num("acquisitions")?;
         if now >= since + more {
             return Ok(now);
         }
@@ -121,8 +91,8 @@ fn churn(rig: &Rig, threads: u32, seconds: &str, end_holding: bool) -> Result<Ba
 fn overlapped_clients_killed_or_closing_mid_request_leave_no_holds() {
     in_wine("overlapped_churn", |rig| {
         let mut observer = rig.session()?;
-        let generation = ok(&mut observer, "query")?.num("generation")?;
-        let mut acquisitions = ok(&mut observer, "stats")?.num("acquisitions")?;
+        let generation = observer.ok("query")?.num("generation")?;
+        let mut acquisitions = observer.ok("stats")?.num("acquisitions")?;
         for round in 1..=3 {
             let killed: Vec<Background> = (0..2).map(|_| churn(rig, 4, "60", false)).collect::<Result<_>>()?;
             let mut ending = churn(rig, 4, "0.5", true)?;
@@ -148,10 +118,10 @@ fn overlapped_clients_killed_or_closing_mid_request_leave_no_holds() {
         let mut closer = overlapped_session(rig)?;
         let begun = ["acquire 1", "read", "write closing", "acquire 2", "release 1", "query"];
         for line in begun {
-            let answer = ok(&mut closer, &format!("begin {line}"))?;
+            let answer = closer.ok(&format!("begin {line}"))?;
             ensure!(answer.get("command") == line.split(' ').next().unwrap_or_default(), "`{}`", answer.line);
         }
-        ok(&mut closer, "close")?;
+        closer.ok("close")?;
         for (id, line) in (1..).zip(begun) {
             let answer = closer.send(&format!("wait {id}"))?;
             eprintln!("`{line}` begun, then the handle closed: `{}`", answer.line);
@@ -164,9 +134,9 @@ fn overlapped_clients_killed_or_closing_mid_request_leave_no_holds() {
         closer.close()?;
         let query = until(&mut observer, "holders back to 0", STEP, |query| query.get("holders") == "0")?;
         ensure!(query.num("generation")? == generation, "`{}`", query.line);
-        let stats = ok(&mut observer, "stats")?;
+        let stats = observer.ok("stats")?;
         ensure!(stats.num("holders")? == 0, "`{}`", stats.line);
-        let rotated = ok(&mut observer, "rotate")?;
+        let rotated = observer.ok("rotate")?;
         ensure!(rotated.num("waited_for_holders")? == 0, "`{}`", rotated.line);
         ensure!(rotated.num("new_generation")? == generation + 1, "`{}`", rotated.line);
         observer.close()
@@ -186,9 +156,9 @@ fn ten_thousand_handles_each_holding_one() {
         eprintln!("open-many: `{opened}` ({:?} with the process start)", started.elapsed());
         ensure!(opened.starts_with(&format!("ok open-many opened={handles} held={handles} ")), "`{opened}`");
         let mut observer = rig.session()?;
-        let query = ok(&mut observer, "query")?;
+        let query = observer.ok("query")?;
         ensure!(query.num("holders")? == handles && query.num("handle_holds")? == 0, "`{}`", query.line);
-        let stats = ok(&mut observer, "stats")?;
+        let stats = observer.ok("stats")?;
         ensure!(stats.num("holders")? == handles && stats.num("max_holders")? >= handles, "`{}`", stats.line);
         many.send_line("close")?;
         let closed = many.read_line(Duration::from_mins(10))?.context("open-many did not close")?;
@@ -196,10 +166,10 @@ fn ten_thousand_handles_each_holding_one() {
         ensure!(closed.starts_with(&format!("ok open-many closed={handles} ")), "`{closed}`");
         many.wait(STEP)?.ensure_success()?;
         until(&mut observer, "holders back to 0", Duration::from_mins(2), |query| query.get("holders") == "0")?;
-        let rotated = ok(&mut observer, "rotate")?;
+        let rotated = observer.ok("rotate")?;
         ensure!(rotated.num("waited_for_holders")? == 0, "`{}`", rotated.line);
-        ok(&mut observer, "acquire 1")?;
-        ok(&mut observer, "release 1")?;
+        observer.ok("acquire 1")?;
+        observer.ok("release 1")?;
         observer.close()
     });
 }
@@ -219,8 +189,8 @@ fn ten_thousand_holding_handles_at_unload() {
         let log_from = rig.host().driver_log()?.len();
         let mut stop = rig.spawn(&["stop", "--timeout", "120"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
-        fails(&mut other, "acquire 1", "STATUS_DELETE_PENDING")?;
-        let query = ok(&mut other, "query")?;
+        other.fails("acquire 1", "STATUS_DELETE_PENDING")?;
+        let query = other.ok("query")?;
         ensure!(query.num("holders")? == HANDLES, "`{}`", query.line);
         ensure!(stop.is_running(), "the unload finished while 10,000 handles held");
         let killed = Instant::now();
@@ -257,7 +227,7 @@ fn a_process_killed_while_its_rotate_is_pending() {
     in_wine("killed_rotator", |rig| {
         let log_from = rig.host().driver_log()?.len();
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
@@ -273,13 +243,13 @@ fn a_handle_closed_while_its_rotate_is_pending_sees_cancelled() {
     in_wine("closed_rotator", |rig| {
         let log_from = rig.host().driver_log()?.len();
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         let mut rotator = overlapped_session(rig)?;
-        let begun = ok(&mut rotator, "begin rotate")?;
+        let begun = rotator.ok("begin rotate")?;
         ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
         let waited = rotator.send("wait 1 500")?;
         ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
-        ok(&mut rotator, "close")?;
+        rotator.ok("close")?;
         let cancelled = rotator.send("wait 1 10000")?;
         ensure!(cancelled.status() == "STATUS_CANCELLED", "the closed handle's ROTATE answered `{}`", cancelled.line);
         let closed = rotator.send("query")?;
@@ -297,9 +267,9 @@ fn an_overlapped_process_killed_while_its_rotate_is_pending() {
     in_wine("killed_overlapped_rotator", |rig| {
         let log_from = rig.host().driver_log()?.len();
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         let mut rotator = overlapped_session(rig)?;
-        let begun = ok(&mut rotator, "begin rotate")?;
+        let begun = rotator.ok("begin rotate")?;
         ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
         rotator.kill();
         after_the_pended_rotate_is_gone(rig, holder, log_from)
@@ -314,16 +284,16 @@ fn a_rotate_cancelled_with_cancelioex_completes_cancelled() {
     in_wine("cancelled_rotate", |rig| {
         let log_from = rig.host().driver_log()?.len();
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         let mut rotator = overlapped_session(rig)?;
-        let begun = ok(&mut rotator, "begin rotate")?;
+        let begun = rotator.ok("begin rotate")?;
         ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
         let waited = rotator.send("wait 1 500")?;
         ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
-        ok(&mut rotator, "cancel 1")?;
+        rotator.ok("cancel 1")?;
         let cancelled = rotator.send("wait 1 10000")?;
         ensure!(cancelled.status() == "STATUS_CANCELLED", "the cancelled ROTATE answered `{}`", cancelled.line);
-        let query = ok(&mut rotator, "query")?;
+        let query = rotator.ok("query")?;
         ensure!(query.get("state") == "running_down", "the run-down stopped with the cancel: `{}`", query.line);
         rotator.close()?;
         after_the_pended_rotate_is_gone(rig, holder, log_from)
@@ -335,12 +305,12 @@ fn a_rotate_cancelled_with_cancelioex_completes_cancelled() {
 /// when it releases (generation 2), and the next ROTATE works (generation 3).
 fn after_the_pended_rotate_is_gone(rig: &Rig, mut holder: Session, log_from: usize) -> Result<()> {
     let mut other = rig.session()?;
-    let query = ok(&mut other, "query")?;
+    let query = other.ok("query")?;
     ensure!(query.get("state") == "running_down" && query.num("generation")? == 1, "`{}`", query.line);
-    fails(&mut other, "rotate", "STATUS_DEVICE_BUSY").context("ROTATE while the first run-down waits")?;
-    ok(&mut holder, "release 1")?;
+    other.fails("rotate", "STATUS_DEVICE_BUSY").context("ROTATE while the first run-down waits")?;
+    holder.ok("release 1")?;
     until(&mut other, "generation 2", STEP, |query| query.get("generation") == "2" && query.get("state") == "active")?;
-    let rotated = ok(&mut other, "rotate")?;
+    let rotated = other.ok("rotate")?;
     ensure!(rotated.num("old_generation")? == 2 && rotated.num("new_generation")? == 3, "`{}`", rotated.line);
     let log = log_since(rig, log_from)?;
     ensure!(
@@ -441,7 +411,7 @@ fn wine_start_failures(rig: &Rig) -> Result<usize> {
 fn requests_during_the_unloads_wait_are_answered_delete_pending() {
     in_wine("delete_pending_during_unload", |rig| {
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         // Opened before the stop: new opens may fail once the unload has begun.
         let mut other = rig.session()?;
         let mut late = overlapped_session(rig)?;
@@ -449,14 +419,14 @@ fn requests_during_the_unloads_wait_are_answered_delete_pending() {
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
         for line in ["acquire 1", "read", "write during the unload", "rotate"] {
-            fails(&mut other, line, "STATUS_DELETE_PENDING").with_context(|| format!("`{line}` during the unload"))?;
+            other.fails(line, "STATUS_DELETE_PENDING").with_context(|| format!("`{line}` during the unload"))?;
         }
         // On an overlapped handle too.
         for line in ["acquire 1", "rotate"] {
-            fails(&mut late, line, "STATUS_DELETE_PENDING").with_context(|| format!("overlapped `{line}`"))?;
+            late.fails(line, "STATUS_DELETE_PENDING").with_context(|| format!("overlapped `{line}`"))?;
         }
         ensure!(stop.is_running(), "the unload finished while a handle held protection");
-        let released = ok(&mut holder, "release 1").context("RELEASE during the unload")?;
+        let released = holder.ok("release 1").context("RELEASE during the unload")?;
         ensure!(released.num("handle_holds")? == 0, "`{}`", released.line);
         stop.wait(STEP)?.ensure_success()?;
         let log = log_since(rig, log_from)?;
@@ -483,12 +453,12 @@ fn requests_during_the_unloads_wait_are_answered_delete_pending() {
 fn a_rotate_pended_before_the_unload_completes_delete_pending() {
     in_wine("rotate_pended_at_unload", |rig| {
         let mut holder = rig.session()?;
-        ok(&mut holder, "acquire 1")?;
+        holder.ok("acquire 1")?;
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
         let mut overlapped = overlapped_session(rig)?;
-        fails(&mut overlapped, "rotate", "STATUS_DEVICE_BUSY")?;
+        overlapped.fails("rotate", "STATUS_DEVICE_BUSY")?;
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
         let started = Instant::now();
@@ -496,7 +466,7 @@ fn a_rotate_pended_before_the_unload_completes_delete_pending() {
         ensure!(answer.status() == "STATUS_DELETE_PENDING", "the pended ROTATE answered `{}`", answer.line);
         eprintln!("the pended ROTATE completed {:?} after the unload's first line was seen", started.elapsed());
         ensure!(stop.is_running(), "the unload finished while a handle held protection");
-        ok(&mut holder, "release 1").context("RELEASE during the unload")?;
+        holder.ok("release 1").context("RELEASE during the unload")?;
         stop.wait(STEP)?.ensure_success()?;
         for session in [holder, rotator, overlapped] {
             session.kill();

@@ -77,16 +77,9 @@ fn expectations(driver: Driver, flavour: Flavour) -> Expectations<'static> {
     const PEER_ROUTINES: &[&str] =
         &["ExAcquireRundownProtection", "ExReleaseRundownProtection", "ExWaitForRundownProtectionRelease"];
     // The owner's references come from `Rundown::new`, a `const fn` that writes the zero word
-    // `ExInitializeRundownProtection` writes, so it calls every routine but that one.
-    const OWNER_ROUTINES: &[&str] = &[
-        "ExReInitializeRundownProtection",
-        "ExAcquireRundownProtection",
-        "ExAcquireRundownProtectionEx",
-        "ExReleaseRundownProtection",
-        "ExReleaseRundownProtectionEx",
-        "ExWaitForRundownProtectionRelease",
-        "ExRundownCompleted",
-    ];
+    // `ExInitializeRundownProtection` writes, so it calls every routine but that one (the first).
+    const OWNER_ROUTINES: &[&str] = pe_check::RUNDOWN_ROUTINES.split_first().expect("eight routines").1;
+    const _: () = assert!(pe_check::RUNDOWN_ROUTINES.len() == OWNER_ROUTINES.len() + 1);
     let defaults = Expectations::for_flavour(flavour.rules());
     match (driver, flavour) {
         (Driver::Owner, Flavour::Ntoskrnl) => Expectations { required_imports: OWNER_ROUTINES, ..defaults },

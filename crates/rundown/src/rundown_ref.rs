@@ -114,24 +114,25 @@ impl Default for RundownRef {
 /// let mut storage = RundownRef::new();
 /// let owner = storage.owner(&irql);
 /// let guard = owner.protection().acquire(&irql).expect("active");
-/// assert_eq!(owner.protection().state(), RundownState::Active { holders: 1 });
+/// assert_eq!(owner.protection().state(), RundownState::Granting { holders: 1 });
 /// drop(guard);
 /// let owner = owner.wait_for_release(&irql).completed(&irql);
-/// assert_eq!(owner.protection().state(), RundownState::Completed);
-/// assert_eq!(format!("{:?}", owner.protection()), "RundownRef(Completed)");
+/// assert_eq!(owner.protection().state(), RundownState::Closed);
+/// assert_eq!(format!("{:?}", owner.protection()), "RundownRef(Closed)");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RundownState {
     /// Protection is granted; `holders` protections are held.
-    Active {
+    Granting {
         /// Protections held.
         holders: usize,
     },
     /// A wait is in progress: nothing is granted, and the waiter counts the holders left in its
     /// own stack (which another thread must not read, so their number is not shown).
     RunningDown,
-    /// The run down completed (`ExRundownCompleted`): nothing is granted until reinitialized.
-    Completed,
+    /// Run down with no wait in progress: after `ExRundownCompleted`, or after a wait that
+    /// found no holder (NT's word is the same for both). Nothing is granted until reinitialized.
+    Closed,
 }
 
 impl RundownRef {
@@ -141,8 +142,8 @@ impl RundownRef {
     pub fn state(&self) -> RundownState {
         let word = self.word.load(core::sync::atomic::Ordering::Relaxed);
         match (word & crate::provider::portable::ACTIVE, word) {
-            (0, _) => RundownState::Active { holders: word >> crate::provider::portable::COUNT_SHIFT },
-            (_, crate::provider::portable::ACTIVE) => RundownState::Completed,
+            (0, _) => RundownState::Granting { holders: word >> crate::provider::portable::COUNT_SHIFT },
+            (_, crate::provider::portable::ACTIVE) => RundownState::Closed,
             _ => RundownState::RunningDown,
         }
     }

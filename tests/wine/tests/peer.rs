@@ -220,10 +220,16 @@ fn the_owner_unload_waits_until_the_peer_lets_go() {
         let mut peer = peer_session(rig)?;
         peer_start(&mut peer, PeerStartRequest { hold_us: 1_000, ..PeerStartRequest::default() })?;
         until_peer_works(&mut peer)?;
+        let mut user = rig.session()?;
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
         std::thread::sleep(Duration::from_millis(700));
         ensure!(stop.is_running(), "the owner unloaded while the peer held its interface reference");
+        // Issue 8, finding 7: while the unload waits for the peer, new protection is refused.
+        for line in ["acquire 1", "read", "write during the unload", "rotate"] {
+            user.fails(line, "STATUS_DELETE_PENDING")?;
+        }
+        user.close()?;
         let stats = peer_stop(&mut peer)?;
         ensure!(stats.inconsistencies == 0, "{stats:?}");
         stop.wait(STEP)?.ensure_success()?;

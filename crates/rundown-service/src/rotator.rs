@@ -65,9 +65,11 @@ impl<'s, 'r> Rotator<'s, 'r> {
             check_no_holders(service);
             object.advance();
             service.set_generation(object.number());
+            // Before the reinitialize: an acquisition that succeeds after it must find the state
+            // active, or it would be counted as one granted while the object was completed.
+            service.set_state(ObjectState::Active);
             object.number()
         });
-        service.set_state(ObjectState::Active);
         service.stats.rotated();
         RotateReply { old_generation, new_generation, waited_for_holders }
     }

@@ -222,6 +222,25 @@ fn ten_thousand_holding_handles_at_unload() {
 /// has no "rotated: generation 1 -> 2" line: the cancel completed it, not the owner), the
 /// run-down it started goes on (C's ROTATE meanwhile gets `STATUS_DEVICE_BUSY`), generation 2
 /// is installed once A releases, and C's next ROTATE makes generation 3.
+/// A session holding 1, and an overlapped session whose ROTATE (request 1) is pended behind that
+/// hold; with where the driver log stood before.
+fn rotate_pended_behind_a_hold(rig: &Rig) -> Result<(usize, Session, Session)> {
+    let log_from = rig.host().driver_log()?.len();
+    let mut holder = rig.session()?;
+    holder.ok("acquire 1")?;
+    let mut rotator = overlapped_session(rig)?;
+    let begun = rotator.ok("begin rotate")?;
+    ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
+    Ok((log_from, holder, rotator))
+}
+
+/// Request 1 of `rotator` (its ROTATE) has not completed after half a second.
+fn still_in_flight(rotator: &mut Session) -> Result<()> {
+    let waited = rotator.send("wait 1 500")?;
+    ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
+    Ok(())
+}
+
 #[test]
 fn a_process_killed_while_its_rotate_is_pending() {
     in_wine("killed_rotator", |rig| {
@@ -241,14 +260,8 @@ fn a_process_killed_while_its_rotate_is_pending() {
 #[test]
 fn a_handle_closed_while_its_rotate_is_pending_sees_cancelled() {
     in_wine("closed_rotator", |rig| {
-        let log_from = rig.host().driver_log()?.len();
-        let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
-        let mut rotator = overlapped_session(rig)?;
-        let begun = rotator.ok("begin rotate")?;
-        ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
-        let waited = rotator.send("wait 1 500")?;
-        ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
+        let (log_from, holder, mut rotator) = rotate_pended_behind_a_hold(rig)?;
+        still_in_flight(&mut rotator)?;
         rotator.ok("close")?;
         let cancelled = rotator.send("wait 1 10000")?;
         ensure!(cancelled.status() == "STATUS_CANCELLED", "the closed handle's ROTATE answered `{}`", cancelled.line);
@@ -265,12 +278,7 @@ fn a_handle_closed_while_its_rotate_is_pending_sees_cancelled() {
 #[test]
 fn an_overlapped_process_killed_while_its_rotate_is_pending() {
     in_wine("killed_overlapped_rotator", |rig| {
-        let log_from = rig.host().driver_log()?.len();
-        let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
-        let mut rotator = overlapped_session(rig)?;
-        let begun = rotator.ok("begin rotate")?;
-        ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
+        let (log_from, holder, rotator) = rotate_pended_behind_a_hold(rig)?;
         rotator.kill();
         after_the_pended_rotate_is_gone(rig, holder, log_from)
     });
@@ -282,14 +290,8 @@ fn an_overlapped_process_killed_while_its_rotate_is_pending() {
 #[test]
 fn a_rotate_cancelled_with_cancelioex_completes_cancelled() {
     in_wine("cancelled_rotate", |rig| {
-        let log_from = rig.host().driver_log()?.len();
-        let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
-        let mut rotator = overlapped_session(rig)?;
-        let begun = rotator.ok("begin rotate")?;
-        ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
-        let waited = rotator.send("wait 1 500")?;
-        ensure!(!waited.ok && waited.command == "wait", "ROTATE completed while the hold was kept: `{}`", waited.line);
+        let (log_from, holder, mut rotator) = rotate_pended_behind_a_hold(rig)?;
+        still_in_flight(&mut rotator)?;
         rotator.ok("cancel 1")?;
         let cancelled = rotator.send("wait 1 10000")?;
         ensure!(cancelled.status() == "STATUS_CANCELLED", "the cancelled ROTATE answered `{}`", cancelled.line);

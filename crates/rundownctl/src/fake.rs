@@ -188,6 +188,12 @@ pub struct FakePeer {
     pub started_with: Option<PeerStartRequest>,
     /// Every request sent: code, input, output length.
     pub calls: Vec<(u32, Vec<u8>, usize)>,
+    /// How many PEER_STATS after a PEER_STOP still see the worker running. The real peer's
+    /// PEER_STOP only asks the loop to end (a dispatch routine must not wait for the thread), so
+    /// its reply, and the PEER_STATS that follow until the last iteration ends, say `running=1`.
+    pub winding_down: u32,
+    /// After a PEER_STOP: how many more PEER_STATS see the worker running.
+    stopping: Option<u32>,
 }
 
 impl FakePeer {
@@ -212,15 +218,25 @@ impl FakePeer {
                 if self.stats.running == 0 {
                     return Err(NtStatus::INVALID_DEVICE_STATE);
                 }
-                self.stats.running = 0;
                 self.stats.operations += self.work.operations;
                 self.stats.refused += self.work.refused;
                 self.stats.inconsistencies += self.work.inconsistencies;
                 self.stats.generations_seen += self.work.generations_seen;
                 self.stats.last_generation = self.stats.last_generation.max(self.work.last_generation);
+                self.stopping = Some(self.winding_down);
                 Ok(self.stats.to_bytes().to_vec())
             }
-            PeerIoctl::Stats => Ok(self.stats.to_bytes().to_vec()),
+            PeerIoctl::Stats => {
+                match self.stopping {
+                    Some(0) => {
+                        self.stats.running = 0;
+                        self.stopping = None;
+                    }
+                    Some(left) => self.stopping = Some(left - 1),
+                    None => {}
+                }
+                Ok(self.stats.to_bytes().to_vec())
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the status, decode the reply.
 
 use std::io;
+use std::time::{Duration, Instant};
 
 use rundown_abi::peer::{PeerIoctl, PeerStartRequest, PeerStats};
 use rundown_abi::{
@@ -37,6 +38,12 @@ pub enum OpError {
     /// The request could not be issued.
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// The peer's worker still ran this long after PEER_STOP.
+    #[error("the peer's worker still runs {waited:?} after PEER_STOP")]
+    StillRunning {
+        /// How long [`peer_stop`] waited.
+        waited: Duration,
+    },
 }
 
 impl OpError {
@@ -151,13 +158,30 @@ pub fn peer_start(device: &mut dyn Transport, request: PeerStartRequest) -> Resu
     call_code(device, PeerIoctl::Start.code(), &request.to_bytes(), 0).map(drop)
 }
 
-/// PEER_STOP (on the peer's device): stop the worker loop; what it saw.
+/// How long [`peer_stop`] waits for the peer's worker to end.
+pub const PEER_STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// PEER_STOP (on the peer's device), then PEER_STATS until the worker has ended: what it saw.
+///
+/// PEER_STOP only asks the worker to end (the peer's dispatch routine must not wait for its
+/// thread), so its last iteration may still hold protection when the reply arrives. The
+/// counts returned are those after the worker ended, with `running == 0`.
 ///
 /// # Errors
 ///
-/// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it does not run.
+/// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it does not run,
+/// [`OpError::StillRunning`] if it has not ended after [`PEER_STOP_WAIT`].
 pub fn peer_stop(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
-    decode(&call_code(device, PeerIoctl::Stop.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)
+    let mut stats = decode(&call_code(device, PeerIoctl::Stop.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)?;
+    let started = Instant::now();
+    while stats.running != 0 {
+        if started.elapsed() > PEER_STOP_WAIT {
+            return Err(OpError::StillRunning { waited: PEER_STOP_WAIT });
+        }
+        std::thread::sleep(Duration::from_millis(1));
+        stats = peer_stats(device)?;
+    }
+    Ok(stats)
 }
 
 /// PEER_STATS (on the peer's device): what the worker loop saw so far.
@@ -197,9 +221,13 @@ mod tests {
         assert_eq!(err.status(), Some(NtStatus::INVALID_DEVICE_STATE));
         peer.stats.operations = 9;
         assert_eq!(peer_stats(&mut peer).unwrap().running, 1);
+        peer.winding_down = 2;
         let stopped = peer_stop(&mut peer).unwrap();
         assert_eq!((stopped.operations, stopped.running), (9, 0));
         assert_eq!(peer.calls[3], (0x8352_A404, vec![], 56));
+        // The worker was still ending when PEER_STOP answered: PEER_STATS until it had ended.
+        let stats_code = peer.calls[2].0;
+        assert_eq!(peer.calls[4..].iter().map(|call| call.0).collect::<Vec<_>>(), [stats_code; 3]);
         assert_eq!(peer_stop(&mut peer).unwrap_err().status(), Some(NtStatus::INVALID_DEVICE_STATE));
         // The shared device does not know the peer's codes.
         let err = peer_stats(&mut FakeDriver::new()).unwrap_err();

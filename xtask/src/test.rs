@@ -59,7 +59,7 @@ enum Step {
     Stress,
     /// cargo doc -p rundown -p rundown-abi -p rundown-service -p pe-check --no-deps with RUSTDOCFLAGS=-D warnings
     Doc,
-    /// cargo publish --dry-run -p rundown: the crate packages and builds from its package alone
+    /// cargo publish --dry-run -p rundown -p rundown-abi: each crate packages and builds from its package alone
     Publish,
 }
 
@@ -150,11 +150,16 @@ impl Step {
             ])
             .env("RUSTDOCFLAGS", "-D warnings")
             .run()?,
-            Self::Publish => Cargo::new(&["publish", "--dry-run", "-p", "rundown"]).run()?,
+            Self::Publish => PUBLISHED_CRATES.iter().try_fold(true, |passed, name| {
+                Ok::<_, anyhow::Error>(Cargo::new(&["publish", "--dry-run", "-p", name]).run()? && passed)
+            })?,
         };
         Ok(if outcome { Outcome::Passed } else { Outcome::Failed })
     }
 }
+
+/// The crates published to crates.io: the library and the device's contract.
+const PUBLISHED_CRATES: [&str; 2] = ["rundown", "rundown-abi"];
 
 /// The workspace members that build only for the kernel (with the wdk crates): host commands
 /// leave them out, and the `driver` step builds and lints them.

@@ -71,6 +71,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+// The README's examples are doctests too, so that what crates.io shows compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod contract;
 pub mod ctl_code;
 pub mod interface;

@@ -23,7 +23,7 @@ enum Goal {
     Information,
 }
 
-const RATIOS: [Ratio; 12] = [
+const RATIOS: [Ratio; 13] = [
     Ratio {
         what: "safe API / direct provider calls",
         numerator: "uncontended/safe_api",
@@ -65,6 +65,12 @@ const RATIOS: [Ratio; 12] = [
         numerator: "two_threads/plain",
         denominator: "two_threads/cache_aware",
         goal: Goal::AtLeast(1.8),
+    },
+    Ratio {
+        what: "2 threads: Rundown<T> plain / Rundown<T> cache-aware",
+        numerator: "two_threads/rundown_t_plain",
+        denominator: "two_threads/rundown_t_cache_aware",
+        goal: Goal::AtLeast(3.0),
     },
     Ratio {
         what: "Rundown<T> try_access+deref+drop / bare acquire+release",

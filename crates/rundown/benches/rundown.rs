@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rundown::irql::PassiveLevel;
 use rundown::provider::{Portable, Provider, RundownWord};
-use rundown::{CacheAwareRundownRef, Protection, Rundown, RundownGuard, RundownRef, SpinLock};
+use rundown::{CacheAwareRundownRef, Protection, Rundown, RundownRef, SpinLock};
 
 fn passive() -> PassiveLevel {
     PassiveLevel::check().expect("benchmark threads run at PASSIVE_LEVEL")
@@ -93,12 +93,9 @@ fn locks(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs `pairs` acquire+release pairs on each of two threads at once; returns the wall time.
-fn two_threads<P: Protection>(
-    protection: &P,
-    pairs: u64,
-    acquire: for<'a> fn(&'a P, &PassiveLevel) -> Option<RundownGuard<'a, P>>,
-) -> Duration {
+/// Runs `pairs` times `one_pair` (an acquire and its release) on each of two threads at once;
+/// returns the wall time.
+fn two_threads(pairs: u64, one_pair: impl Fn(&PassiveLevel) + Sync) -> Duration {
     let start = Barrier::new(3);
     thread::scope(|scope| {
         for _ in 0..2 {
@@ -106,7 +103,7 @@ fn two_threads<P: Protection>(
                 let irql = passive();
                 start.wait();
                 for _ in 0..pairs {
-                    drop(acquire(black_box(protection), &irql));
+                    one_pair(&irql);
                 }
             });
         }
@@ -118,18 +115,37 @@ fn two_threads<P: Protection>(
     .elapsed()
 }
 
+/// One `try_access`, a read through the guard, and the release.
+fn access_deref<P: Protection>(object: &Rundown<u64, P>, irql: &PassiveLevel) {
+    if let Some(access) = black_box(object).try_access(irql) {
+        black_box(*access);
+    }
+}
+
 fn contended(c: &mut Criterion) {
     let irql = passive();
     let mut group = c.benchmark_group("two_threads");
     // Each iteration is one pair on each thread; the time is for both threads together.
     let plain = RundownRef::new();
-    group.bench_function("plain", |b| b.iter_custom(|iters| two_threads(&plain, iters, RundownRef::acquire)));
+    group.bench_function("plain", |b| {
+        b.iter_custom(|iters| two_threads(iters, |irql| drop(black_box(&plain).acquire(irql))));
+    });
     let cache_aware = CacheAwareRundownRef::allocate(&irql).expect("pool");
     group.bench_function("cache_aware", |b| {
-        b.iter_custom(|iters| two_threads(&cache_aware, iters, CacheAwareRundownRef::acquire));
+        b.iter_custom(|iters| two_threads(iters, |irql| drop(black_box(&cache_aware).acquire(irql))));
+    });
+    cache_aware.free(&irql);
+
+    let plain_object = Rundown::new(7_u64);
+    group.bench_function("rundown_t_plain", |b| {
+        b.iter_custom(|iters| two_threads(iters, |irql| access_deref(&plain_object, irql)));
+    });
+    let protection = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    let cache_aware_object = Rundown::with_protection(protection, 7_u64);
+    group.bench_function("rundown_t_cache_aware", |b| {
+        b.iter_custom(|iters| two_threads(iters, |irql| access_deref(&cache_aware_object, irql)));
     });
     group.finish();
-    cache_aware.free(&irql);
 }
 
 /// Time from the start of the last release to the waiter running again.

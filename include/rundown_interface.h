@@ -4,7 +4,8 @@
  * The definition is Rust: crates/rundown-abi/src/interface.rs (and ioctl.rs, names.rs). This
  * header is the same ABI for peers built with the WDK. crates/rundown-abi/tests/c_header.rs
  * compiles it with mingw-w64's DDK headers and checks every size, offset, field and function
- * type and every constant below against the Rust definitions.
+ * type and every constant below against the Rust definitions, and the statuses the comments
+ * name (their values; GET_INTERFACE's length failures; Read's short buffer, Write's long data).
  *
  * Include <ntddk.h> or <wdm.h> first. In one source file, include <initguid.h> before this
  * header to define RUNDOWN_INTERFACE_GUID (the definition is DECLSPEC_SELECTANY, so more than one

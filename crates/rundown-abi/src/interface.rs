@@ -102,8 +102,9 @@ pub type AcquireFn = unsafe extern "C" fn(context: *mut c_void) -> *mut PeerHold
 /// Releases a hold from `acquire`, once.
 pub type ReleaseFn = unsafe extern "C" fn(context: *mut c_void, hold: *mut PeerHold);
 /// Copies the held generation's payload into `buffer` (up to `buffer_len` bytes) and fills
-/// `result`; returns an NTSTATUS (`STATUS_INVALID_PARAMETER` for a null hold or result, or a
-/// buffer shorter than the payload: then `result.len` says how much is needed).
+/// `result`; returns an NTSTATUS (`STATUS_INVALID_PARAMETER` for a null hold or result;
+/// `STATUS_BUFFER_TOO_SMALL` for a null buffer or one shorter than the payload: then
+/// `result.len` says how much is needed).
 pub type ReadFn = unsafe extern "C" fn(
     context: *mut c_void,
     hold: *mut PeerHold,

@@ -1,0 +1,7 @@
+//! Helpers shared by the tests that check the C headers and the README against rundown-abi:
+//! running mingw-w64 and writing static assertions ([`mingw`]), and the wire layouts, object
+//! states and input checks as the Rust definitions give them ([`wire`]).
+#![allow(dead_code, reason = "each test target uses a part of the helpers")]
+
+pub mod mingw;
+pub mod wire;

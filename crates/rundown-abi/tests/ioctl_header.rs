@@ -1,0 +1,303 @@
+//! `include/rundown_ioctl.h`, the device's interface for user-mode clients in C, against this
+//! crate.
+//!
+//! The test writes a C file that includes `<windows.h>`, `<winioctl.h>` and the header, with one
+//! static assertion per fact computed here from the Rust definitions: for every [`Ioctl`] (so an
+//! IOCTL added in Rust and missing from the header fails, naming it) the code and its device
+//! type, function, method and access; the size of its input and output structs; every struct's
+//! size and alignment and every field's offset, width and type; the state values; the constants.
+//! It compiles the file with `x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -pedantic -Werror`,
+//! as C++17 when `x86_64-w64-mingw32-g++` is installed, and in kernel mode together with
+//! `rundown_interface.h`. The device names are checked through the preprocessor, and the
+//! header's comments on each code and its list of failures are checked as text.
+//!
+//! Needs mingw-w64 (see `common::mingw`): without gcc the test fails naming the package; without
+//! g++ the C++ compile is skipped with a note.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use common::mingw::{
+    CHECK_MACROS, Checks, Headers, bytes, c_literal, compile_c, compile_cpp, include_dir, preprocess, printed,
+};
+use common::wire::{
+    self, Failure, Header, Kind, Layout, TAIL_PADDING_C, abi_failures, access_c, method_c, replies, requests, states,
+};
+use rundown_abi::{DOS_DEVICE_NAME, FILE_DEVICE_RUNDOWN, Ioctl, MAX_PAYLOAD, NT_DEVICE_NAME, WIN32_PATH, WriteRequest};
+
+/// The C type a field of this kind is declared with, and the expression whose type is checked
+/// (`member` is `((T *)0)->Field`; an array is checked through its first element, whose address
+/// has the same type in C and C++).
+fn c_type(kind: Kind, member: &str) -> (String, &'static str) {
+    match kind {
+        Kind::U16 => (member.to_owned(), "USHORT"),
+        Kind::U32 => (member.to_owned(), "ULONG"),
+        Kind::U64 => (member.to_owned(), "ULONGLONG"),
+        Kind::Bytes(_) => (format!("&{member}[0]"), "UCHAR *"),
+        Kind::Guid | Kind::Interface | Kind::Pointer => panic!("{kind:?}: not a field of a user-mode message"),
+    }
+}
+
+/// Size, alignment, fields and tail padding of one message.
+fn layout_checks(c: &mut Checks, layout: &Layout) {
+    let (rust, ty) = (layout.rust, layout.c);
+    assert!(
+        layout.inner_padding().is_empty(),
+        "{rust} has padding between fields at {:?}: give the C struct explicit fields for it, and this test a check",
+        layout.inner_padding()
+    );
+    c.equal(&format!("{rust}: size"), &format!("sizeof({ty})"), bytes(layout.size));
+    c.equal(&format!("{rust}: alignment"), &format!("ALIGNOF({ty})"), bytes(layout.align));
+    let mut members: Vec<(String, &str, usize, usize, Kind)> =
+        layout.fields.iter().map(|f| (format!("{rust}.{}", f.rust), f.c, f.offset, f.size, f.kind)).collect();
+    if let Some((offset, size)) = layout.tail_padding() {
+        let kind = match size {
+            4 => Kind::U32,
+            8 => Kind::U64,
+            n => Kind::Bytes(n),
+        };
+        members.push((format!("{rust}: tail padding"), TAIL_PADDING_C, offset, size, kind));
+    }
+    for (what, field, offset, size, kind) in members {
+        // Unparenthesized: C++'s decltype then gives the declared type, not a reference.
+        let member = format!("(({ty} *)0)->{field}");
+        c.equal(&format!("{what}: offset"), &format!("offsetof({ty}, {field})"), bytes(offset));
+        c.equal(&format!("{what}: size"), &format!("sizeof({member})"), bytes(size));
+        let (expr, c_type) = c_type(kind, &member);
+        c.same_type(&what, &expr, c_type);
+    }
+}
+
+/// One IOCTL: defined, its code and the code's fields, its messages' sizes.
+fn ioctl_checks(c: &mut Checks, ioctl: Ioctl) {
+    let name = ioctl.name();
+    c.defined(name, &format!("Ioctl::{ioctl:?}"));
+    c.constant(name, name, ioctl.code().into());
+    c.constant(&format!("{name}: device type"), &format!("({name}) >> 16"), FILE_DEVICE_RUNDOWN.into());
+    c.constant(&format!("{name}: function"), &format!("(({name}) >> 2) & 0xFFF"), ioctl.function().into());
+    let (method, access) = (ioctl.method(), ioctl.access());
+    c.equal(&format!("{name}: method {}", method_c(method)), &format!("({name}) & 3"), method as u64);
+    c.equal(&format!("{name}: access {}", access_c(access)), &format!("(({name}) >> 14) & 3"), access as u64);
+    let output = wire::output(ioctl);
+    if output.header == Header::Ioctl {
+        let what = format!("{name}: output size");
+        c.equal(&what, &format!("sizeof({})", output.c), bytes(ioctl.output_size()));
+    }
+    match (wire::input(ioctl), ioctl.input_size()) {
+        (None, size) => assert_eq!(size, Some(0), "{name}: wire::input says no input"),
+        (Some(input), _) if input.header == Header::Interface => {}
+        (Some(input), Some(size)) => {
+            c.equal(&format!("{name}: input size"), &format!("sizeof({})", input.c), bytes(size));
+        }
+        (Some(input), None) => {
+            // WRITE: a length field, then that many bytes.
+            assert_eq!(input.size, WriteRequest::SIZE, "{name}: the variable input is WriteRequest");
+            let length = |n: usize| format!("RUNDOWN_WRITE_INPUT_LENGTH({n})");
+            c.equal(&format!("{name}: input of no payload"), &length(0), bytes(WriteRequest::HEADER_SIZE));
+            c.equal(&format!("{name}: input of a full payload"), &length(MAX_PAYLOAD), bytes(WriteRequest::SIZE));
+        }
+    }
+}
+
+/// Every fact the header must agree with, from the Rust definitions.
+fn header_checks() -> Checks {
+    let mut c = Checks::default();
+    c.constant("FILE_DEVICE_RUNDOWN", "FILE_DEVICE_RUNDOWN", FILE_DEVICE_RUNDOWN.into());
+    c.equal("MAX_PAYLOAD", "RUNDOWN_MAX_PAYLOAD", bytes(MAX_PAYLOAD));
+    for ioctl in Ioctl::ALL {
+        ioctl_checks(&mut c, ioctl);
+    }
+    for (layout, _) in requests().into_iter().chain(replies()) {
+        if layout.header == Header::Ioctl {
+            layout_checks(&mut c, &layout);
+        }
+    }
+    for state in states() {
+        c.defined(state.c, &format!("ObjectState::{}", state.rust));
+        c.equal(&format!("ObjectState::{}", state.rust), state.c, state.raw.into());
+    }
+    c
+}
+
+/// The C file. `-DKERNEL` compiles it against the DDK, with `rundown_interface.h` before
+/// (`-DINTERFACE_FIRST`) or after the header; `-DPRINT_NAMES` (with `-E`) prints each name's
+/// literal after its Rust name.
+fn c_source(checks: &Checks) -> String {
+    format!(
+        "/* Generated by crates/rundown-abi/tests/ioctl_header.rs. */
+#if defined(KERNEL)
+#include <ntddk.h>
+#else
+#include <windows.h>
+#include <winioctl.h>
+#endif
+#include <stddef.h>
+{CHECK_MACROS}#if defined(KERNEL) && defined(INTERFACE_FIRST)
+#include \"rundown_interface.h\"
+#endif
+#include \"rundown_ioctl.h\"
+#if defined(KERNEL) && !defined(INTERFACE_FIRST)
+#include \"rundown_interface.h\"
+#endif
+#if defined(PRINT_NAMES)
+WIN32_PATH RUNDOWN_WIN32_PATH
+WIN32_PATH_A RUNDOWN_WIN32_PATH_A
+NT_DEVICE_NAME RUNDOWN_NT_DEVICE_NAME
+DOS_DEVICE_NAME RUNDOWN_DOS_DEVICE_NAME
+#else
+{}#endif
+",
+        checks.0
+    )
+}
+
+fn header_text() -> String {
+    std::fs::read_to_string(include_dir().join("rundown_ioctl.h")).expect("read include/rundown_ioctl.h")
+}
+
+#[test]
+fn the_header_matches_the_rust_definitions() {
+    let checks = header_checks();
+    if let Err(stderr) = compile_c("rundown_ioctl_c.c", &c_source(&checks), Headers::User, &[]) {
+        panic!("include/rundown_ioctl.h disagrees with rundown-abi:\n{stderr}");
+    }
+    println!("{} checks passed as C", checks.count());
+}
+
+#[test]
+fn the_header_is_valid_cpp() {
+    let checks = header_checks();
+    if let Some(Err(stderr)) = compile_cpp("rundown_ioctl_cpp.cpp", &c_source(&checks), Headers::User, &[]) {
+        panic!("include/rundown_ioctl.h as C++:\n{stderr}");
+    }
+}
+
+/// Kernel-mode code may include it with `rundown_interface.h`, which defines some of the same
+/// macros: they must be defined identically, in either order.
+#[test]
+fn the_header_goes_with_the_interface_header_in_kernel_mode() {
+    let source = c_source(&header_checks());
+    for order in [&["-DKERNEL"][..], &["-DKERNEL", "-DINTERFACE_FIRST"]] {
+        if let Err(stderr) = compile_c("rundown_ioctl_kernel.c", &source, Headers::Ddk, order) {
+            panic!("include/rundown_ioctl.h with rundown_interface.h ({order:?}):\n{stderr}");
+        }
+    }
+}
+
+#[test]
+fn the_device_names_are_the_rust_ones() {
+    let text = preprocess("rundown_ioctl_names.c", &c_source(&Checks::default()), Headers::User, &["-DPRINT_NAMES"]);
+    for (label, value, wide) in [
+        ("WIN32_PATH", WIN32_PATH, true),
+        ("WIN32_PATH_A", WIN32_PATH, false),
+        ("NT_DEVICE_NAME", NT_DEVICE_NAME, true),
+        ("DOS_DEVICE_NAME", DOS_DEVICE_NAME, true),
+    ] {
+        assert_eq!(printed(&text, label), Some(c_literal(value, wide).as_str()), "{label}");
+    }
+}
+
+/// Without `CTL_CODE` the header stops with what to include.
+#[test]
+fn the_header_says_what_to_include_first() {
+    let source = "#include \"rundown_ioctl.h\"\n";
+    let stderr = compile_c("rundown_ioctl_alone.c", source, Headers::User, &[]).expect_err("CTL_CODE is missing");
+    assert!(stderr.contains("include <windows.h> and <winioctl.h>"), "{stderr}");
+}
+
+/// Each code's comment starts with its name, function, method, access and value, and names its
+/// input and output structs (those of this header).
+#[test]
+fn each_code_is_documented_as_defined() {
+    let text = header_text();
+    for ioctl in Ioctl::ALL {
+        let first = format!(
+            "/* {}: function 0x{:03X}, {}, {} (0x{:08X}).",
+            ioctl.name(),
+            ioctl.function(),
+            method_c(ioctl.method()),
+            access_c(ioctl.access()),
+            ioctl.code()
+        );
+        let at = text
+            .find(&format!("\n{first}\n"))
+            .unwrap_or_else(|| panic!("include/rundown_ioctl.h lacks the line\n{first}"));
+        let comment = &text[at..at + text[at..].find("*/").expect("the comment ends")];
+        let comment = comment.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut expected = Vec::new();
+        match wire::input(ioctl) {
+            None => expected.push("Input: none.".to_owned()),
+            Some(input) if input.header == Header::Ioctl => expected.push(format!("Input: {}", input.c)),
+            Some(_) => {}
+        }
+        let output = wire::output(ioctl);
+        if output.header == Header::Ioctl {
+            expected.push(format!("Output: {}.", output.c));
+        }
+        for phrase in expected {
+            assert!(
+                comment.contains(&phrase),
+                "include/rundown_ioctl.h: the comment on {} lacks \"{phrase}\"",
+                ioctl.name()
+            );
+        }
+    }
+}
+
+/// The failure list, as the header's comment gives it (wrapped to 100 columns).
+fn failure_lines(rows: &[Failure]) -> String {
+    let width = rows.iter().map(|row| row.status.name().len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let end = if i + 1 == rows.len() { '.' } else { ';' };
+        let text = format!("{}: {}{end}", row.scope, row.condition).replace('`', "");
+        let mut lines = vec![String::new()];
+        for word in text.split(' ') {
+            let line = lines.last_mut().expect("one line");
+            if !line.is_empty() && 5 + width + 2 + line.len() + 1 + word.len() > 100 {
+                lines.push(word.to_owned());
+            } else {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+            }
+        }
+        for (j, line) in lines.iter().enumerate() {
+            let status = if j == 0 { row.status.name() } else { "" };
+            writeln!(out, " *   {status:<width$}  {line}").expect("write to a String");
+        }
+    }
+    out
+}
+
+/// The comment's FAILURES list is what the ABI's checks answer (see `common::wire::abi_failures`).
+#[test]
+fn the_documented_failures_are_the_abis() {
+    let expected = failure_lines(&abi_failures());
+    assert!(
+        header_text().contains(&expected),
+        "include/rundown_ioctl.h's FAILURES list is not what rundown-abi's checks answer; it should read:\n{expected}"
+    );
+}
+
+/// The harness itself: a missing IOCTL fails, naming it.
+#[test]
+fn a_missing_ioctl_fails_naming_it() {
+    let mut checks = header_checks();
+    checks.defined("IOCTL_RUNDOWN_NOT_THERE", "Ioctl::NotThere");
+    let stderr = compile_c("rundown_ioctl_missing.c", &c_source(&checks), Headers::User, &[])
+        .expect_err("a missing IOCTL must fail");
+    assert!(stderr.contains("the header lacks IOCTL_RUNDOWN_NOT_THERE (Ioctl::NotThere in Rust)"), "{stderr}");
+}
+
+/// The harness itself: one wrong value fails the compile, naming the field.
+#[test]
+fn a_wrong_offset_fails() {
+    let mut checks = header_checks();
+    checks.equal("ReadReply.payload: offset", "offsetof(RUNDOWN_READ_REPLY, Payload)", 24);
+    let stderr = compile_c("rundown_ioctl_selftest.c", &c_source(&checks), Headers::User, &[])
+        .expect_err("a wrong offset must fail");
+    assert!(stderr.contains("ReadReply.payload: offset is 24 in Rust"), "{stderr}");
+}

@@ -1,0 +1,216 @@
+//! The README's IOCTL reference against this crate: the IOCTL table, the failures the ABI's
+//! checks decide, and the request and reply layouts are rendered here from the Rust declarations
+//! ([`Ioctl`]'s names, codes, functions, methods, access and sizes; the wire types' fields by
+//! `offset_of!`/`size_of`; [`ObjectState`](rundown_abi::ObjectState)'s values; the statuses
+//! `common::wire::abi_check` answers), and each must stand in `README.md` exactly, between its
+//! marker comments (`<!-- ioctl-table:begin -->` ... `<!-- ioctl-table:end -->`). On a
+//! mismatch the test prints the block to paste.
+//!
+//! The prose around the blocks (what the operations refuse, which the service decides) is not
+//! checked here: rundown-service's tests check the behaviour.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use common::wire::{Failure, Header, Layout, TAIL_PADDING_C, abi_failures, replies, requests, short_name, states};
+use rundown_abi::{Access, FILE_DEVICE_RUNDOWN, Ioctl, Method, WriteRequest};
+
+fn line(out: &mut String, text: impl AsRef<str>) {
+    writeln!(out, "{}", text.as_ref()).expect("write to a String");
+}
+
+fn access(access: Access) -> &'static str {
+    match access {
+        Access::Any => "any",
+        Access::Read => "read",
+        Access::Write => "write",
+        Access::ReadWrite => "read and write",
+    }
+}
+
+/// `WRITE`'s variable input, in words: `4 + len` bytes, 4 to 260.
+fn write_input() -> String {
+    let (header, full) = (WriteRequest::HEADER_SIZE, WriteRequest::SIZE);
+    format!("`len` ({header}) + `len` bytes, {header} to {full}")
+}
+
+/// The IOCTL table: name, code, function, access, input and output with their sizes.
+fn ioctl_table() -> String {
+    let mut out = String::new();
+    let methods: Vec<Method> = Ioctl::ALL.iter().map(|ioctl| ioctl.method()).collect();
+    assert!(
+        methods.iter().all(|&method| method == Method::Buffered),
+        "an IOCTL that is not METHOD_BUFFERED: give this table a method column"
+    );
+    line(
+        &mut out,
+        format!(
+            "Device type `0x{FILE_DEVICE_RUNDOWN:04X}` (`FILE_DEVICE_RUNDOWN`), every code `METHOD_BUFFERED`. Sizes in bytes."
+        ),
+    );
+    line(&mut out, "");
+    line(&mut out, "| IOCTL | code | function | access | input | output |");
+    line(&mut out, "|---|---|---|---|---|---|");
+    for ioctl in Ioctl::ALL {
+        let input = match (common::wire::input(ioctl), ioctl.input_size()) {
+            (None, _) => "none (0)".to_owned(),
+            (Some(layout), Some(size)) => format!("`{}` ({size})", layout.rust),
+            (Some(layout), None) => format!("`{}`: {}", layout.rust, write_input()),
+        };
+        let output = format!("`{}` ({})", common::wire::output(ioctl).rust, ioctl.output_size());
+        line(
+            &mut out,
+            format!(
+                "| {} | `0x{:08X}` | `0x{:03X}` | {} | {input} | {output} |",
+                short_name(ioctl),
+                ioctl.code(),
+                ioctl.function(),
+                access(ioctl.access())
+            ),
+        );
+    }
+    out
+}
+
+/// The failures the ABI's checks decide, in the driver's order.
+fn failure_table(rows: &[Failure]) -> String {
+    let mut out = String::new();
+    line(&mut out, "| IOCTL | failure | status |");
+    line(&mut out, "|---|---|---|");
+    for row in rows {
+        line(&mut out, format!("| {} | {} | `{}` |", row.scope, row.condition, row.status.name()));
+    }
+    out
+}
+
+/// One message's heading and table of fields (and its tail padding).
+fn layout_table(out: &mut String, layout: &Layout, ioctls: &[Ioctl], size: &str) {
+    let names: Vec<_> = ioctls.iter().map(|&ioctl| short_name(ioctl)).collect();
+    let kernel = if layout.header == Header::Interface { " (kernel mode only, x64)" } else { "" };
+    line(out, format!("**{}**{kernel}: `{}`, `{}`, {size}", names.join(", "), layout.rust, layout.c));
+    line(out, "");
+    line(out, "| offset | width | field | C | meaning |");
+    line(out, "|---|---|---|---|---|");
+    for field in &layout.fields {
+        line(
+            out,
+            format!("| {} | {} | `{}` | `{}` | {} |", field.offset, field.size, field.rust, field.c, field.meaning),
+        );
+    }
+    if let Some((offset, width)) = layout.tail_padding() {
+        let c = if layout.header == Header::Ioctl { format!("`{TAIL_PADDING_C}`") } else { "none".to_owned() };
+        line(out, format!("| {offset} | {width} | (padding) | {c} | Tail padding, written as 0. |"));
+    }
+    line(out, "");
+}
+
+/// The replies, with the state values after QUERY's.
+fn reply_layouts() -> String {
+    let mut out = String::new();
+    line(
+        &mut out,
+        "Offsets and widths in bytes; integers unsigned, little-endian. C: `include/rundown_ioctl.h` (GET_INTERFACE's: \
+         `include/rundown_interface.h`).",
+    );
+    line(&mut out, "");
+    for (layout, ioctls) in replies() {
+        layout_table(&mut out, &layout, &ioctls, &format!("{} bytes", layout.size));
+        if ioctls.contains(&Ioctl::Query) {
+            line(&mut out, "`state` (`ObjectState`):");
+            line(&mut out, "");
+            line(&mut out, "| value | state | C | meaning |");
+            line(&mut out, "|---|---|---|---|");
+            for state in states() {
+                line(&mut out, format!("| {} | `{}` | `{}` | {} |", state.raw, state.rust, state.c, state.meaning));
+            }
+            line(&mut out, "");
+        }
+    }
+    out.truncate(out.trim_end().len() + 1);
+    out
+}
+
+/// The requests that carry input.
+fn request_layouts() -> String {
+    let mut out = String::new();
+    for (layout, ioctls) in requests() {
+        let size = match ioctls[0].input_size() {
+            Some(size) => format!("{size} bytes"),
+            None => format!("{} to {} bytes", WriteRequest::HEADER_SIZE, layout.size),
+        };
+        layout_table(&mut out, &layout, &ioctls, &size);
+    }
+    out.truncate(out.trim_end().len() + 1);
+    out
+}
+
+/// The README's text between `<!-- name:begin -->` and `<!-- name:end -->`, each on a line of
+/// its own and found once.
+fn block<'r>(readme: &'r str, name: &str) -> Result<&'r str, String> {
+    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
+    let count = |marker: &str| readme.matches(marker).count();
+    if count(&begin) != 1 || count(&end) != 1 {
+        return Err(format!("README.md must hold `{}` and `{end}` once each", begin.trim_end()));
+    }
+    let start = readme.find(&begin).expect("counted") + begin.len();
+    let stop = readme.find(&end).expect("counted");
+    readme.get(start..stop).ok_or_else(|| format!("`{end}` comes before `{}`", begin.trim_end()))
+}
+
+/// Fails unless README.md holds `expected` between `name`'s markers, printing what to paste.
+fn check(name: &str, expected: &str) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("read README.md");
+    let problem = match block(&readme, name) {
+        Ok(actual) if actual == expected => return,
+        Ok(actual) => {
+            let (found, wanted): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
+            let number = (0..found.len().max(wanted.len()))
+                .find(|&i| found.get(i) != wanted.get(i))
+                .unwrap_or(found.len().min(wanted.len()));
+            let at = |lines: &[&str]| lines.get(number).map_or("(nothing)".to_owned(), |line| (*line).to_owned());
+            format!(
+                "line {} of the block reads\n  {}\nbut rundown-abi gives\n  {}",
+                number + 1,
+                at(&found),
+                at(&wanted)
+            )
+        }
+        Err(problem) => problem,
+    };
+    panic!(
+        "README.md's `{name}` block is not what rundown-abi declares: {problem}\n\nReplace the block with:\n\n\
+         <!-- {name}:begin -->\n{expected}<!-- {name}:end -->\n"
+    );
+}
+
+#[test]
+fn the_ioctl_table_is_the_abis() {
+    check("ioctl-table", &ioctl_table());
+}
+
+#[test]
+fn the_failures_the_abi_decides_are_its() {
+    check("abi-failures", &failure_table(&abi_failures()));
+}
+
+#[test]
+fn the_reply_layouts_are_the_abis() {
+    check("reply-layouts", &reply_layouts());
+}
+
+#[test]
+fn the_request_layouts_are_the_abis() {
+    check("request-layouts", &request_layouts());
+}
+
+/// The harness itself: a block that differs fails, naming the line.
+#[test]
+fn a_wrong_block_is_reported() {
+    let readme = "x\n<!-- t:begin -->\na\nb\n<!-- t:end -->\n";
+    assert_eq!(block(readme, "t"), Ok("a\nb\n"));
+    assert!(block("<!-- t:begin -->\n", "t").is_err());
+    let twice = format!("{readme}{readme}");
+    assert!(block(&twice, "t").is_err());
+}

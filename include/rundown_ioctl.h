@@ -1,0 +1,231 @@
+/*
+ * rundown_ioctl.h: the rundown driver's device control interface for user-mode clients, in C.
+ *
+ * The definition is Rust: crates/rundown-abi (ioctl.rs, contract.rs, wire/, names.rs). This
+ * header is the same ABI for clients in C or C++. crates/rundown-abi/tests/ioctl_header.rs
+ * compiles it with mingw-w64 (C11 with -Wall -Wextra -pedantic -Werror, and C++17) and checks
+ * against the Rust definitions: every code (and that every IOCTL of the Rust side is here), every
+ * struct's size and every field's offset, width and type, the state values, the constants, the
+ * device names, each IOCTL's first comment line and the list of FAILURES below.
+ *
+ * Include <windows.h> and <winioctl.h> first. (Kernel-mode code may include it after <ntddk.h>
+ * or <wdm.h>, alone or with rundown_interface.h, in either order.)
+ *
+ * OPENING THE DEVICE. CreateFileW(RUNDOWN_WIN32_PATH, GENERIC_READ | GENERIC_WRITE, ...,
+ * OPEN_EXISTING, ...). The device admits SYSTEM and Administrators only. A handle without write
+ * access gets STATUS_ACCESS_DENIED from the I/O manager for WRITE and ROTATE, whose codes ask for
+ * FILE_WRITE_ACCESS. Every protection ACQUIRE takes belongs to the handle: closing the handle
+ * releases what it still holds.
+ *
+ * SENDING A REQUEST. Every code is METHOD_BUFFERED, and the buffer lengths are exact: the input
+ * is the request struct below (none for QUERY, READ, ROTATE and STATS; WRITE's is variable, see
+ * RUNDOWN_WRITE_INPUT_LENGTH), the output buffer is exactly the reply struct. On success the
+ * number of bytes returned is the reply's size. All integers are little-endian.
+ *   RUNDOWN_QUERY_REPLY reply;
+ *   DWORD returned;
+ *   BOOL ok = DeviceIoControl(device, IOCTL_RUNDOWN_QUERY, NULL, 0, &reply, sizeof reply,
+ *                             &returned, NULL);
+ * DeviceIoControl reports a failure as the Win32 error Windows maps the NTSTATUS to
+ * (GetLastError); NtDeviceIoControlFile returns the NTSTATUS itself.
+ *
+ * ROTATE is pended until every holder released: on a synchronous handle DeviceIoControl waits
+ * for it, so a handle that holds protection must not send it (it gets
+ * STATUS_INVALID_DEVICE_STATE). CancelIoEx or closing the handle completes it STATUS_CANCELLED;
+ * the rotation it started carries on.
+ *
+ * FAILURES THE ABI DECIDES, in the order the driver checks them (the first failure is the answer):
+ *   STATUS_INVALID_DEVICE_REQUEST  every IOCTL: a code of another device type than 0x8352, an
+ *                                  unknown function, another method or other access bits;
+ *   STATUS_INFO_LENGTH_MISMATCH    every IOCTL but WRITE: an input of another length than the
+ *                                  table's;
+ *   STATUS_BUFFER_TOO_SMALL        every IOCTL: an output buffer shorter than the reply;
+ *   STATUS_INFO_LENGTH_MISMATCH    every IOCTL: an output buffer longer than the reply;
+ *   STATUS_INVALID_PARAMETER       ACQUIRE, RELEASE: count is 0;
+ *   STATUS_INFO_LENGTH_MISMATCH    WRITE: an input shorter than the 4-byte len;
+ *   STATUS_INFO_LENGTH_MISMATCH    WRITE: an input longer than 260 bytes, such as a 257-byte
+ *                                  payload (261 bytes): the input's length is checked before len;
+ *   STATUS_INVALID_PARAMETER       WRITE: len over 256 in an input of at most 260 bytes;
+ *   STATUS_INFO_LENGTH_MISMATCH    WRITE: len other than the number of bytes after it.
+ * Then the operation's own failures (the README's IOCTL reference lists them): among them
+ * STATUS_NOT_FOUND for a RELEASE of more than the handle holds, STATUS_DELETE_PENDING while the
+ * object runs down or the driver unloads, STATUS_DEVICE_BUSY for a second ROTATE.
+ */
+#ifndef RUNDOWN_IOCTL_H
+#define RUNDOWN_IOCTL_H
+#pragma once
+
+#if !defined(CTL_CODE)
+#error "rundown_ioctl.h: include <windows.h> and <winioctl.h> (kernel mode: <ntddk.h>) first"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The device's names: the Win32 path user mode opens (wide, for CreateFileW, and narrow, for
+   CreateFileA), the NT device name and its DOS symbolic link. */
+#define RUNDOWN_WIN32_PATH      L"\\\\.\\RundownShared"
+#define RUNDOWN_WIN32_PATH_A    "\\\\.\\RundownShared"
+#define RUNDOWN_NT_DEVICE_NAME  L"\\Device\\RundownShared"
+#define RUNDOWN_DOS_DEVICE_NAME L"\\DosDevices\\RundownShared"
+
+/* The device type of \Device\RundownShared (vendor range). Unsigned, so that CTL_CODE's
+   shift by 16 stays in range. */
+#define FILE_DEVICE_RUNDOWN 0x8352u
+
+/* The largest payload, in bytes. */
+#define RUNDOWN_MAX_PAYLOAD 256
+
+/*
+ * The control codes: CTL_CODE(FILE_DEVICE_RUNDOWN, function, METHOD_BUFFERED, access). The
+ * functions are in the vendor range (0x800 and up).
+ */
+
+/* IOCTL_RUNDOWN_QUERY: function 0x800, METHOD_BUFFERED, FILE_READ_ACCESS (0x83526000).
+   Input: none. Output: RUNDOWN_QUERY_REPLY. The object's generation, version, holders and
+   state. */
+#define IOCTL_RUNDOWN_QUERY \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x800, METHOD_BUFFERED, FILE_READ_ACCESS)
+
+/* IOCTL_RUNDOWN_ACQUIRE: function 0x801, METHOD_BUFFERED, FILE_READ_ACCESS (0x83526004).
+   Input: RUNDOWN_ACQUIRE_REQUEST. Output: RUNDOWN_HOLDS_REPLY. Takes Count protections on
+   behalf of the handle, all or none. */
+#define IOCTL_RUNDOWN_ACQUIRE \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS)
+
+/* IOCTL_RUNDOWN_RELEASE: function 0x802, METHOD_BUFFERED, FILE_READ_ACCESS (0x83526008).
+   Input: RUNDOWN_RELEASE_REQUEST. Output: RUNDOWN_HOLDS_REPLY. Gives back Count of the
+   handle's protections. */
+#define IOCTL_RUNDOWN_RELEASE \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x802, METHOD_BUFFERED, FILE_READ_ACCESS)
+
+/* IOCTL_RUNDOWN_READ: function 0x803, METHOD_BUFFERED, FILE_READ_ACCESS (0x8352600C).
+   Input: none. Output: RUNDOWN_READ_REPLY. The payload, read under protection. */
+#define IOCTL_RUNDOWN_READ \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x803, METHOD_BUFFERED, FILE_READ_ACCESS)
+
+/* IOCTL_RUNDOWN_WRITE: function 0x804, METHOD_BUFFERED, FILE_WRITE_ACCESS (0x8352A010).
+   Input: RUNDOWN_WRITE_REQUEST, RUNDOWN_WRITE_INPUT_LENGTH(Length) bytes of it. Output:
+   RUNDOWN_WRITE_REPLY. Replaces the payload. */
+#define IOCTL_RUNDOWN_WRITE \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x804, METHOD_BUFFERED, FILE_WRITE_ACCESS)
+
+/* IOCTL_RUNDOWN_ROTATE: function 0x805, METHOD_BUFFERED, FILE_WRITE_ACCESS (0x8352A014).
+   Input: none. Output: RUNDOWN_ROTATE_REPLY. Runs the object down and installs the next
+   generation; pended until the holders released (see ROTATE above). */
+#define IOCTL_RUNDOWN_ROTATE \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x805, METHOD_BUFFERED, FILE_WRITE_ACCESS)
+
+/* IOCTL_RUNDOWN_STATS: function 0x806, METHOD_BUFFERED, FILE_READ_ACCESS (0x83526018).
+   Input: none. Output: RUNDOWN_STATS_REPLY. The driver's counters and pool usage. */
+#define IOCTL_RUNDOWN_STATS \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x806, METHOD_BUFFERED, FILE_READ_ACCESS)
+
+/* IOCTL_RUNDOWN_GET_INTERFACE: function 0x8F0, METHOD_BUFFERED, FILE_ANY_ACCESS (0x835223C0).
+   Kernel-mode peers only: user mode gets STATUS_ACCESS_DENIED. Its input and output are in
+   rundown_interface.h. (Defined as there, so that both headers may be included.) */
+#define IOCTL_RUNDOWN_GET_INTERFACE \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x8F0, METHOD_BUFFERED, FILE_ANY_ACCESS)
+
+/* The object's states, RUNDOWN_QUERY_REPLY.State:
+     ACTIVE        acquisitions succeed;
+     RUNNING_DOWN  a rotation or the unload waits for holders; acquisitions fail;
+     COMPLETED     the run-down completed; the next generation is being installed. */
+#define RUNDOWN_STATE_ACTIVE       0
+#define RUNDOWN_STATE_RUNNING_DOWN 1
+#define RUNDOWN_STATE_COMPLETED    2
+
+/*
+ * The messages. Every field lies at a multiple of its width and every struct ends with explicit
+ * tail padding (Reserved, written as 0 by the driver, ignored by it), so the layout is the same
+ * under any packing; pack(8) is the Rust definition's natural alignment.
+ */
+#pragma pack(push, 8)
+
+/* QUERY's output (32 bytes). */
+typedef struct _RUNDOWN_QUERY_REPLY {
+    ULONGLONG Generation; /* The object's generation; ROTATE installs the next one. */
+    ULONGLONG Version;    /* The payload's version; every WRITE changes it. */
+    ULONG Holders;        /* Protections held on the object now, across all handles. */
+    ULONG State;          /* RUNDOWN_STATE_*. */
+    ULONG PayloadLength;  /* The payload's length in bytes (at most RUNDOWN_MAX_PAYLOAD). */
+    ULONG HandleHolds;    /* Protections the calling handle holds. */
+} RUNDOWN_QUERY_REPLY, *PRUNDOWN_QUERY_REPLY;
+
+/* ACQUIRE's input (4 bytes). */
+typedef struct _RUNDOWN_ACQUIRE_REQUEST {
+    ULONG Count; /* How many protections to take for the calling handle: at least 1. */
+} RUNDOWN_ACQUIRE_REQUEST, *PRUNDOWN_ACQUIRE_REQUEST;
+
+/* RELEASE's input (4 bytes). */
+typedef struct _RUNDOWN_RELEASE_REQUEST {
+    ULONG Count; /* How many of the calling handle's protections to give back: at least 1. */
+} RUNDOWN_RELEASE_REQUEST, *PRUNDOWN_RELEASE_REQUEST;
+
+/* ACQUIRE's and RELEASE's output (4 bytes). */
+typedef struct _RUNDOWN_HOLDS_REPLY {
+    ULONG HandleHolds; /* Protections the calling handle holds after the request. */
+} RUNDOWN_HOLDS_REPLY, *PRUNDOWN_HOLDS_REPLY;
+
+/* READ's output (280 bytes). */
+typedef struct _RUNDOWN_READ_REPLY {
+    ULONGLONG Generation;               /* The generation read. */
+    ULONGLONG Version;                  /* The version read. */
+    ULONG Length;                       /* Valid bytes at the start of Payload. */
+    UCHAR Payload[RUNDOWN_MAX_PAYLOAD]; /* The payload; bytes past Length are zero. */
+    ULONG Reserved;                     /* Tail padding. */
+} RUNDOWN_READ_REPLY, *PRUNDOWN_READ_REPLY;
+
+/* WRITE's input: Length, then exactly Length bytes of Payload; send the first
+   RUNDOWN_WRITE_INPUT_LENGTH(Length) bytes of the struct (4 to 260). */
+typedef struct _RUNDOWN_WRITE_REQUEST {
+    ULONG Length;                       /* Payload bytes that follow: <= RUNDOWN_MAX_PAYLOAD. */
+    UCHAR Payload[RUNDOWN_MAX_PAYLOAD]; /* The payload. */
+} RUNDOWN_WRITE_REQUEST, *PRUNDOWN_WRITE_REQUEST;
+
+/* WRITE's input length for a payload of Length bytes. */
+#define RUNDOWN_WRITE_INPUT_LENGTH(Length) \
+    ((ULONG)FIELD_OFFSET(RUNDOWN_WRITE_REQUEST, Payload) + (ULONG)(Length))
+
+/* WRITE's output (8 bytes). */
+typedef struct _RUNDOWN_WRITE_REPLY {
+    ULONGLONG Version; /* The payload's new version. */
+} RUNDOWN_WRITE_REPLY, *PRUNDOWN_WRITE_REPLY;
+
+/* ROTATE's output (24 bytes). */
+typedef struct _RUNDOWN_ROTATE_REPLY {
+    ULONGLONG OldGeneration; /* The generation retired. */
+    ULONGLONG NewGeneration; /* The generation installed. */
+    ULONG WaitedForHolders;  /* Holders outstanding when the run-down began (0: no wait). */
+    ULONG Reserved;          /* Tail padding. */
+} RUNDOWN_ROTATE_REPLY, *PRUNDOWN_ROTATE_REPLY;
+
+/* STATS' output (56 bytes): the driver's counters since it was loaded. */
+typedef struct _RUNDOWN_STATS_REPLY {
+    ULONGLONG Acquisitions; /* Successful acquisitions. */
+    ULONGLONG Refusals;     /* Acquisitions refused because the object was running down. */
+    ULONGLONG Waits;        /* Run-downs that had to wait for holders. */
+    ULONGLONG Rotations;    /* Completed rotations. */
+    ULONG MaxHolders;       /* The most holders seen at once. */
+    ULONG Holders;          /* Holders now. */
+    ULONGLONG PoolBytes;    /* Bytes of pool the driver has allocated and not freed. */
+    ULONGLONG PoolBlocks;   /* Pool allocations not freed. */
+} RUNDOWN_STATS_REPLY, *PRUNDOWN_STATS_REPLY;
+
+#pragma pack(pop)
+
+C_ASSERT(sizeof(RUNDOWN_QUERY_REPLY) == 32);
+C_ASSERT(sizeof(RUNDOWN_ACQUIRE_REQUEST) == 4);
+C_ASSERT(sizeof(RUNDOWN_RELEASE_REQUEST) == 4);
+C_ASSERT(sizeof(RUNDOWN_HOLDS_REPLY) == 4);
+C_ASSERT(sizeof(RUNDOWN_READ_REPLY) == 280);
+C_ASSERT(sizeof(RUNDOWN_WRITE_REQUEST) == 260);
+C_ASSERT(sizeof(RUNDOWN_WRITE_REPLY) == 8);
+C_ASSERT(sizeof(RUNDOWN_ROTATE_REPLY) == 24);
+C_ASSERT(sizeof(RUNDOWN_STATS_REPLY) == 56);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RUNDOWN_IOCTL_H */

@@ -62,7 +62,7 @@
 //! | ROTATE | another rotation is in progress | `STATUS_DEVICE_BUSY` |
 //! | ROTATE | the driver is unloading | `STATUS_DELETE_PENDING` |
 //! | ROTATE | cancelled (`CancelIoEx`, or its handle's CLEANUP) while it waits for holders; the run-down carries on | `STATUS_CANCELLED` |
-//! | any | the request raced its handle's CLEANUP (what it took is given back) | `STATUS_FILE_CLOSED` |
+//! | ACQUIRE, ROTATE | the request raced its handle's CLEANUP (an ACQUIRE gives back what it took; a ROTATE is not queued) | `STATUS_FILE_CLOSED` |
 //! | GET_INTERFACE | another GUID, or a version other than 1 | `STATUS_NOT_SUPPORTED` |
 //! | GET_INTERFACE | a `size` below the table's | `STATUS_INVALID_PARAMETER` |
 //! | GET_INTERFACE | the driver is unloading | `STATUS_DELETE_PENDING` |

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rundown::irql::PassiveLevel;
-use rundown::{Rundown, RundownRef};
+use rundown::RundownRef;
 use rundown_abi::MAX_PAYLOAD;
 use rundown_service::{Generation, PoolUsage, Service, peer_read};
 
@@ -18,7 +18,7 @@ fn peer_interface(c: &mut Criterion) {
     let mut irql = PassiveLevel::check().expect("benchmark threads run at PASSIVE_LEVEL");
     let mut group = c.benchmark_group("peer_interface");
 
-    let object = Rundown::new(Generation::new(1));
+    let object = rundown_service::shared_object(&irql).expect("pool");
     let service = Service::new(&object, PoolUsage::default);
     let hold = service.peer_acquire(&irql).expect("active");
     // SAFETY: the hold keeps the object alive until the release below.

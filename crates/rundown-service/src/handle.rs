@@ -3,7 +3,9 @@
 use core::num::NonZeroU32;
 
 use rundown::irql::{AtMost, Dispatch, Irql};
-use rundown::{RundownHolds, RundownRef};
+use rundown::RundownHolds;
+
+use crate::object::ObjectProtection;
 use rundown_abi::NtStatus;
 
 use crate::Service;
@@ -20,11 +22,10 @@ use crate::Service;
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
-/// use rundown::Rundown;
 /// use rundown_service::{Generation, PoolUsage, Service};
 ///
 /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-/// let object = Rundown::new(Generation::new(1));
+/// let object = rundown_service::shared_object(&irql).expect("pool");
 /// let service = Service::new(&object, || PoolUsage::default());
 /// let handle = service.open_handle();
 /// assert_eq!(handle.held(), 0);
@@ -33,7 +34,7 @@ use crate::Service;
 #[derive(Debug)]
 pub struct HandleState<'s, 'r> {
     pub(crate) service: &'s Service<'r>,
-    pub(crate) holds: RundownHolds<'r, RundownRef>,
+    pub(crate) holds: RundownHolds<'r, ObjectProtection>,
 }
 
 impl HandleState<'_, '_> {

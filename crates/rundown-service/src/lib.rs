@@ -18,12 +18,11 @@
 //!
 //! ```
 //! use rundown::irql::PassiveLevel;
-//! use rundown::Rundown;
 //! use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
 //! use rundown_service::{Generation, PoolUsage, Reply, Request, Rotator, Service};
 //!
 //! let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-//! let object = Rundown::new(Generation::new(1));
+//! let object = rundown_service::shared_object(&irql).expect("pool");
 //! let service = Service::new(&object, || PoolUsage::default());
 //! let mut rotator = Rotator::new(&service).expect("the owner is unclaimed");
 //!
@@ -47,6 +46,7 @@ extern crate alloc;
 mod generation;
 mod handle;
 mod kernel_callers;
+mod object;
 mod payload;
 mod peers;
 mod pending;
@@ -59,6 +59,7 @@ mod stats;
 pub use generation::{Generation, try_box};
 pub use handle::HandleState;
 pub use kernel_callers::KernelCallers;
+pub use object::{OBJECT_PROTECTION, ObjectProtection, SharedObject, shared_object};
 pub use payload::{Payload, Snapshot};
 pub use peers::{PeerReferences, peer_read, peer_write};
 pub use pending::{CancellableRequest, HandleKey, PendingRotation};

@@ -6,6 +6,7 @@ use rundown_abi::{ObjectState, RotateReply};
 
 use crate::Service;
 use crate::generation::Generation;
+use crate::object::ObjectProtection;
 
 /// The only code that runs the shared object down: it owns the object's [`ObjectOwner`].
 ///
@@ -20,11 +21,10 @@ use crate::generation::Generation;
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
-/// use rundown::Rundown;
 /// use rundown_service::{Generation, PoolUsage, Rotator, Service};
 ///
 /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-/// let object = Rundown::new(Generation::new(1));
+/// let object = rundown_service::shared_object(&irql).expect("pool");
 /// let service = Service::new(&object, || PoolUsage::default());
 /// let mut rotator = Rotator::new(&service).expect("the owner is unclaimed");
 /// let reply = rotator.rotate(&irql);
@@ -35,7 +35,7 @@ use crate::generation::Generation;
 /// ```
 #[derive(Debug)]
 pub struct Rotator<'s, 'r> {
-    owner: ObjectOwner<'r, Generation>,
+    owner: ObjectOwner<'r, Generation, ObjectProtection>,
     service: &'s Service<'r>,
 }
 

@@ -5,7 +5,7 @@ use core::num::NonZeroU32;
 use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::sync::Ordering::{Acquire, Release, SeqCst};
 use rundown::sync::{AtomicBool, AtomicU32, AtomicU64};
-use rundown::{Rundown, RundownHolds, RundownRef};
+use rundown::RundownHolds;
 use rundown_abi::{
     AcquireRequest, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, QueryReply, RUNDOWN_INTERFACE_GUID,
     RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface, StatsReply, WireError, WriteReply,
@@ -13,6 +13,7 @@ use rundown_abi::{
 };
 
 use crate::generation::Generation;
+use crate::object::{ObjectProtection, SharedObject};
 use crate::stats::{PoolUsage, Stats};
 use crate::{CancellableRequest, HandleKey, HandleState, PendingRotation, Reply};
 
@@ -42,20 +43,19 @@ pub enum Dispatched<C> {
 
 /// The driver's shared object and everything requests do to it.
 ///
-/// The object is a [`Rundown<Generation>`]: every access holds run-down protection for its whole
-/// length, and the [`Rotator`](crate::Rotator), which owns it, changes it only once its run-down
-/// wait returned. From [`begin_unload`](Self::begin_unload) on, every new ACQUIRE, READ, WRITE,
+/// The object is a [`SharedObject`], a [`Generation`] behind its run-down protection: every
+/// access holds run-down protection for its whole length, and the [`Rotator`](crate::Rotator),
+/// which owns it, changes it only once its run-down wait returned. From [`begin_unload`](Self::begin_unload) on, every new ACQUIRE, READ, WRITE,
 /// ROTATE and GET_INTERFACE is answered `STATUS_DELETE_PENDING`, while RELEASE and CLEANUP keep
 /// working, so holders can let go and the unload's wait ends.
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
-/// use rundown::Rundown;
 /// use rundown_abi::{Ioctl, WriteRequest};
 /// use rundown_service::{Generation, PoolUsage, Reply, Request, Service};
 ///
 /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-/// let object = Rundown::new(Generation::new(1));
+/// let object = rundown_service::shared_object(&irql).expect("pool");
 /// let service = Service::new(&object, || PoolUsage::default());
 /// let handle = service.open_handle();
 /// let write = WriteRequest::new(b"hello").unwrap();
@@ -64,21 +64,21 @@ pub enum Dispatched<C> {
 /// assert!(matches!(service.control(&handle, &request, &mut irql), Ok(Reply::Write(reply)) if reply.version == 1));
 /// ```
 pub struct Service<'r> {
-    object: &'r Rundown<Generation>,
+    object: &'r SharedObject,
     /// The generation number, for QUERY while the object cannot be entered.
     generation: AtomicU64,
     state: AtomicU32,
     unloading: AtomicBool,
     pub(crate) stats: Stats,
     /// Object protection peer drivers hold through the interface's `acquire`.
-    peer_holds: RundownHolds<'r, RundownRef>,
+    peer_holds: RundownHolds<'r, ObjectProtection>,
     pool_usage: fn() -> PoolUsage,
 }
 
 impl<'r> Service<'r> {
     /// The service of `object`, whose owner is still unclaimed (the [`Rotator`](crate::Rotator)
     /// claims it). `pool_usage` reports the allocator's figures for STATS.
-    pub fn new(object: &'r Rundown<Generation>, pool_usage: fn() -> PoolUsage) -> Self {
+    pub fn new(object: &'r SharedObject, pool_usage: fn() -> PoolUsage) -> Self {
         Self {
             object,
             generation: AtomicU64::new(1),
@@ -316,7 +316,7 @@ impl<'r> Service<'r> {
         }
     }
 
-    pub(crate) fn object(&self) -> &'r Rundown<Generation> {
+    pub(crate) fn object(&self) -> &'r SharedObject {
         self.object
     }
 
@@ -341,7 +341,7 @@ impl core::fmt::Debug for Service<'_> {
 /// goes back to its holds is still held.
 struct Entered<'a> {
     /// `Some` until the drop.
-    access: Option<rundown::Access<'a, Generation>>,
+    access: Option<rundown::Access<'a, Generation, ObjectProtection>>,
     stats: &'a Stats,
 }
 

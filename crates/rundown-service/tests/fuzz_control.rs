@@ -19,14 +19,13 @@
 
 /// The generator, the model of the contract and the checks, shared with the cargo-fuzz target.
 pub mod harness {
-    use rundown::Rundown;
     use rundown::irql::PassiveLevel;
     use rundown_abi::{
         Access, CtlCode, FILE_DEVICE_RUNDOWN, GetInterfaceRequest, Guid, Ioctl, Method, NtStatus, ObjectState,
         QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ctl_code,
     };
     use rundown_service::{
-        CancellableRequest, Dispatched, Generation, HandleState, PendingRotation, PoolUsage, Reply, Request, Rotator,
+        CancellableRequest, Dispatched, HandleState, PendingRotation, PoolUsage, Reply, Request, Rotator,
         Service,
     };
 
@@ -358,7 +357,7 @@ pub mod harness {
     pub fn run(data: &[u8]) {
         let ops = decode(data);
         let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-        let object = Rundown::new(Generation::new(1));
+        let object = rundown_service::shared_object(&irql).expect("pool");
         let service = Service::new(&object, || PoolUsage { bytes: 64, blocks: 1 });
         let model = Model {
             generation: 1,
@@ -563,13 +562,12 @@ mod property {
     /// limit is.
     #[test]
     fn total_holders_stop_at_u32_max() {
-        use rundown::Rundown;
-        use rundown::irql::PassiveLevel;
+            use rundown::irql::PassiveLevel;
         use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
-        use rundown_service::{Generation, PoolUsage, Reply, Request, Service};
+        use rundown_service::{PoolUsage, Reply, Request, Service};
 
         let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
-        let object = Rundown::new(Generation::new(1));
+        let object = rundown_service::shared_object(&irql).expect("pool");
         let service = Service::new(&object, PoolUsage::default);
         let (first, second) = (service.open_handle(), service.open_handle());
         let acquire = |count: u32| AcquireRequest { count }.to_bytes();

@@ -8,9 +8,9 @@ mod common;
 
 use common::{irql, with_service};
 use rundown::irql::{Dispatch, PassiveLevel};
-use rundown::{Rundown, RundownRef};
+use rundown::RundownRef;
 use rundown_abi::{GetInterfaceRequest, Guid, Ioctl, NtStatus, RundownInterface};
-use rundown_service::{Generation, PeerReferences, Reply, Request, Service, peer_read, peer_write};
+use rundown_service::{PeerReferences, Reply, Request, Service, peer_read, peer_write};
 
 fn get_interface(service: &Service<'_>, wanted: &GetInterfaceRequest, from_user_mode: bool) -> Result<Reply, NtStatus> {
     let handle = service.open_handle();
@@ -22,7 +22,7 @@ fn get_interface(service: &Service<'_>, wanted: &GetInterfaceRequest, from_user_
 
 #[test]
 fn get_interface_checks_mode_guid_version_and_size() {
-    let object = Rundown::new(Generation::new(1));
+    let object = rundown_service::shared_object(&PassiveLevel::check().expect("PASSIVE_LEVEL")).expect("pool");
     let service = Service::new(&object, common::pool);
     let current = GetInterfaceRequest::current();
     assert_eq!(get_interface(&service, &current, false), Ok(Reply::InterfaceRequested));

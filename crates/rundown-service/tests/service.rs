@@ -7,10 +7,9 @@ use std::time::Duration;
 mod common;
 
 use common::{irql, with_service};
-use rundown::Rundown;
 use rundown::irql::PassiveLevel;
 use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ObjectState, ReleaseRequest, StatsReply, WriteRequest};
-use rundown_service::{Generation, HandleState, Reply, Request, Rotator, Service};
+use rundown_service::{HandleState, Reply, Request, Rotator, Service};
 
 /// Sends `ioctl` with `input` and the exact output length the contract names.
 fn send(service: &Service<'_>, handle: &HandleState<'_, '_>, ioctl: Ioctl, input: &[u8]) -> Result<Reply, NtStatus> {
@@ -179,7 +178,7 @@ fn dropped_handle_state_releases_its_holds() {
 #[test]
 fn retire_waits_for_holders_and_refuses_everything_after() {
     let irql = irql();
-    let object = Rundown::new(Generation::new(1));
+    let object = rundown_service::shared_object(&irql).expect("pool");
     let service = Service::new(&object, common::pool);
     let rotator = Rotator::new(&service).expect("the owner is unclaimed");
     let holder = service.open_handle();
@@ -316,7 +315,7 @@ fn cleanup_racing_release_on_one_handle_loses_and_invents_nothing() {
 /// the unload waits for can let go.
 #[test]
 fn the_unload_refuses_new_protection_from_its_first_step_and_lets_holders_go() {
-    let object = Rundown::new(Generation::new(1));
+    let object = rundown_service::shared_object(&PassiveLevel::check().expect("PASSIVE_LEVEL")).expect("pool");
     let service = Service::new(&object, common::pool);
     let rotator = Rotator::new(&service).expect("the owner is unclaimed");
     let (holder, other) = (service.open_handle(), service.open_handle());

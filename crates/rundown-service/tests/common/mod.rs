@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 
-use rundown::Rundown;
 use rundown::irql::PassiveLevel;
 use rundown_abi::NtStatus;
-use rundown_service::{CancellableRequest, Generation, PendingRotation, PoolUsage, Rotator, Service};
+use rundown_service::{CancellableRequest, PendingRotation, PoolUsage, Rotator, Service};
 
 pub fn irql() -> PassiveLevel {
     PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL")
@@ -20,7 +19,7 @@ pub fn pool() -> PoolUsage {
 
 /// Runs `test` with a fresh service and its rotator.
 pub fn with_service(test: impl FnOnce(&Service<'_>, &mut Rotator<'_, '_>)) {
-    let object = Rundown::new(Generation::new(1));
+    let object = rundown_service::shared_object(&PassiveLevel::check().expect("PASSIVE_LEVEL")).expect("pool");
     let service = Service::new(&object, pool);
     let mut rotator = Rotator::new(&service).expect("the owner is unclaimed");
     test(&service, &mut rotator);

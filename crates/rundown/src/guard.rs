@@ -39,12 +39,32 @@ impl<'r, P: Protection> RundownGuard<'r, P> {
     }
 
     /// How many protections the guard holds (1 unless acquired with a count).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let guard = shared.acquire_many(count!(3), &irql).expect("active");
+    /// assert_eq!(guard.count().get(), 3); // ExReleaseRundownProtectionEx(3) on drop
+    /// ```
     #[must_use]
     pub fn count(&self) -> NonZeroU32 {
         self.count
     }
 
     /// The reference the protection is held on.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let guard = shared.acquire(&irql).expect("active");
+    /// assert!(core::ptr::eq(guard.protection(), &shared));
+    /// ```
     #[must_use]
     pub fn protection(&self) -> &'r P {
         self.protection

@@ -59,23 +59,60 @@ pub struct RundownHolds<'r, P: Protection = RundownRef> {
 
 impl<'r, P: Protection> RundownHolds<'r, P> {
     /// Holds on `protection`, keeping nothing yet.
+    ///
+    /// ```
+    /// use rundown::{RundownHolds, RundownRef};
+    ///
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared); // when a handle is opened
+    /// assert_eq!((holds.held(), holds.is_closed()), (0, false));
+    /// ```
     pub fn new(protection: &'r P) -> Self {
         Self { protection, held: AtomicUsize::new(0) }
     }
 
     /// The reference the protections are held on.
+    ///
+    /// ```
+    /// use rundown::{RundownHolds, RundownRef};
+    ///
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(core::ptr::eq(holds.protection(), &shared));
+    /// ```
     #[must_use]
     pub fn protection(&self) -> &'r P {
         self.protection
     }
 
     /// How many protections are kept now.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{count, RundownHolds, RundownRef};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// # let shared = RundownRef::new();
+    /// # let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(2), &irql));
+    /// assert_eq!(holds.held(), 2);
+    /// ```
     #[must_use]
     pub fn held(&self) -> usize {
         self.held.load(Acquire) & COUNT
     }
 
     /// Whether [`close`](Self::close) ran.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{count, RundownHolds, RundownRef};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// # let shared = RundownRef::new();
+    /// # let holds = RundownHolds::new(&shared);
+    /// assert!(!holds.is_closed());
+    /// drop(holds.close());
+    /// assert!(holds.is_closed());
+    /// ```
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.held.load(Acquire) & CLOSED != 0
@@ -92,6 +129,20 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// # Errors
     /// A guard on another reference, or any guard once the holds are closed, is handed back
     /// unchanged.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// let guard = shared.acquire_many(count!(2), &irql).expect("active");
+    /// assert_eq!(holds.keep(guard).expect("same reference"), 2); // kept past this call
+    /// let other = RundownRef::new();
+    /// let foreign = holds.keep(other.acquire(&irql).expect("active")).expect_err("another reference");
+    /// assert!(core::ptr::eq(foreign.protection(), &other)); // released when it drops
+    /// ```
     pub fn keep(&self, guard: RundownGuard<'r, P>) -> Result<usize, RundownGuard<'r, P>> {
         if !core::ptr::eq(guard.protection(), self.protection) {
             return Err(guard);
@@ -107,6 +158,20 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
 
     /// Acquires `count` protections straight into the holds; false, keeping nothing, once the
     /// reference runs down (or at its count limit) or the holds are closed.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(3), &irql));
+    /// assert_eq!(holds.held(), 3);
+    /// let taken = holds.close();
+    /// assert!(!holds.acquire_many(count!(1), &irql), "closed");
+    /// # drop(taken);
+    /// ```
     #[must_use = "false means nothing was acquired"]
     pub fn acquire_many(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         irql.debug_assert_current();
@@ -130,6 +195,21 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// This is how a holder uses the object while its owner runs it down: a fresh acquisition
     /// would be refused then, but the protection already kept stays valid (the run-down waits
     /// for it).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(holds.lend().is_none(), "nothing kept");
+    /// assert!(holds.acquire_many(count!(1), &irql));
+    /// let loan = holds.lend().expect("one kept");
+    /// assert!(!holds.release(count!(1), &irql), "the lent one cannot be released meanwhile");
+    /// drop(loan);
+    /// assert_eq!(holds.held(), 1);
+    /// ```
     #[must_use = "the loan gives the protection back when dropped"]
     pub fn lend(&self) -> Option<Loan<'_, 'r, P>> {
         self.held.fetch_update(AcqRel, Acquire, |held| (held & COUNT).checked_sub(1).map(|_| held - 1)).ok()?;
@@ -137,6 +217,19 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     }
 
     /// Releases `count` of the kept protections; false, releasing nothing, if fewer are kept.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(2), &irql));
+    /// assert!(!holds.release(count!(3), &irql), "only 2 kept: nothing released");
+    /// assert!(holds.release(count!(2), &irql)); // a RELEASE request
+    /// assert_eq!(holds.held(), 0);
+    /// ```
     #[must_use = "false means nothing was released"]
     pub fn release(&self, count: NonZeroU32, irql: &Irql<impl AtMost<Dispatch>>) -> bool {
         irql.debug_assert_current();
@@ -154,6 +247,18 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     }
 
     /// Releases everything kept, returning how many protections that was.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{count, RundownHolds, RundownRef};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// # let shared = RundownRef::new();
+    /// # let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(3), &irql));
+    /// assert_eq!(holds.release_all(&irql), 3);
+    /// assert!(!holds.is_closed(), "unlike close, the holds stay open");
+    /// assert!(holds.acquire_many(count!(1), &irql));
+    /// ```
     #[must_use = "the count says how many protections were still kept"]
     pub fn release_all(&self, irql: &Irql<impl AtMost<Dispatch>>) -> usize {
         irql.debug_assert_current();
@@ -164,6 +269,20 @@ impl<'r, P: Protection> RundownHolds<'r, P> {
     /// Closes the holds for good (a handle's CLEANUP): takes out everything kept, to be released
     /// through the returned [`Taken`], and makes every later keep or acquire into the holds fail.
     /// A protection lent out meanwhile is released when its loan drops.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(2), &irql));
+    /// let taken = holds.close(); // IRP_MJ_CLEANUP
+    /// assert_eq!((taken.count(), holds.held()), (2, 0));
+    /// assert!(holds.keep(shared.acquire(&irql).expect("active")).is_err(), "closed for good");
+    /// taken.release(&irql);
+    /// ```
     #[must_use = "dropping what was taken releases it at once"]
     pub fn close(&self) -> Taken<'_, 'r, P> {
         let taken = self.held.swap(CLOSED, AcqRel) & COUNT;
@@ -220,12 +339,36 @@ pub struct Taken<'h, 'r, P: Protection> {
 
 impl<P: Protection> Taken<'_, '_, P> {
     /// How many protections were taken.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{count, RundownHolds, RundownRef};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// # let shared = RundownRef::new();
+    /// # let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(4), &irql));
+    /// assert_eq!(holds.close().count(), 4);
+    /// ```
     #[must_use]
     pub fn count(&self) -> usize {
         self.count
     }
 
     /// Releases them.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql);
+    /// let handle = RundownHolds::new(owner.protection());
+    /// assert!(handle.acquire_many(count!(2), &irql));
+    /// handle.close().release(&irql); // the handle's CLEANUP
+    /// let owner = owner.wait_for_release(&irql).completed(&irql); // returns at once
+    /// assert_eq!(owner.protection().state(), RundownState::Closed);
+    /// ```
     pub fn release(mut self, irql: &Irql<impl AtMost<Dispatch>>) {
         irql.debug_assert_current();
         let count = core::mem::take(&mut self.count);
@@ -271,6 +414,17 @@ pub struct Loan<'h, 'r, P: Protection> {
 
 impl<'r, P: Protection> Loan<'_, 'r, P> {
     /// The reference the lent protection is held on.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{count, RundownHolds, RundownRef};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// # let shared = RundownRef::new();
+    /// # let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(1), &irql));
+    /// let loan = holds.lend().expect("one kept");
+    /// assert!(core::ptr::eq(loan.protection(), &shared));
+    /// ```
     #[must_use]
     pub fn protection(&self) -> &'r P {
         self.holds.protection
@@ -280,6 +434,21 @@ impl<'r, P: Protection> Loan<'_, 'r, P> {
     /// released instead: when the holds were closed while it was lent, nobody will take it out
     /// of them any more, so it is released here. A caller that counts its holders counts that
     /// release in `before_release`, before the release, as it counts every other.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let holds = RundownHolds::new(&shared);
+    /// assert!(holds.acquire_many(count!(1), &irql));
+    /// let loan = holds.lend().expect("one kept");
+    /// assert_eq!(holds.close().count(), 0, "the lent one is not there to take");
+    /// let mut released = false;
+    /// loan.give_back(|| released = true); // the holds are closed: released here
+    /// assert!(released);
+    /// ```
     pub fn give_back(self, before_release: impl FnOnce()) {
         let this = core::mem::ManuallyDrop::new(self);
         this.give_back_ref(before_release);

@@ -29,8 +29,23 @@ mod sealed {
 /// ```
 pub trait Level: sealed::Sealed {
     /// The numeric IRQL (`PASSIVE_LEVEL` is 0).
+    ///
+    /// ```
+    /// use rundown::irql::{Apc, Dispatch, Level};
+    ///
+    /// assert!(Apc::IRQL < Dispatch::IRQL);
+    /// ```
     const IRQL: u8;
     /// The WDK's name for the level.
+    ///
+    /// ```
+    /// use rundown::irql::{Level, Passive};
+    ///
+    /// fn describe<L: Level>() -> String {
+    ///     format!("{} ({})", L::NAME, L::IRQL)
+    /// }
+    /// assert_eq!(describe::<Passive>(), "PASSIVE_LEVEL (0)");
+    /// ```
     const NAME: &'static str;
 }
 
@@ -198,6 +213,17 @@ impl<L: Level> Irql<L> {
     /// # Safety
     /// The calling thread runs at IRQL <= `L`, and does not raise it while the token lives except
     /// through [`Irql::raise`] on this token.
+    ///
+    /// ```
+    /// use rundown::irql::{Irql, Passive};
+    /// use rundown::RundownRef;
+    ///
+    /// // In a callback whose contract says it runs at PASSIVE_LEVEL:
+    /// // SAFETY: this thread runs at PASSIVE_LEVEL and raises IRQL only through the token.
+    /// let irql = unsafe { Irql::<Passive>::assume() };
+    /// let mut storage = RundownRef::new();
+    /// let _run_down = storage.owner(&irql).wait_for_release(&irql); // a PASSIVE_LEVEL call
+    /// ```
     pub unsafe fn assume() -> Self {
         debug_assert_at_most::<L>();
         Self::new()
@@ -208,6 +234,15 @@ impl<L: Level> Irql<L> {
     /// It reads the real IRQL (`CR8` on x64). The token is valid while IRQL is only raised through
     /// raise guards taken from it: a raise guard taken from a different token leaves this one
     /// stale, and debug builds then stop at its next use.
+    ///
+    /// ```
+    /// use rundown::irql::{Dispatch, Irql, Passive};
+    ///
+    /// let mut passive = Irql::<Passive>::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let _raised = passive.raise::<Dispatch>();
+    /// assert!(Irql::<Passive>::check().is_none(), "IRQL is DISPATCH_LEVEL now");
+    /// assert!(Irql::<Dispatch>::check().is_some());
+    /// ```
     #[must_use]
     pub fn check() -> Option<Self> {
         (env::current_irql() <= L::IRQL).then(Self::new)
@@ -216,6 +251,25 @@ impl<L: Level> Irql<L> {
     /// Raises IRQL to `To` (`KeRaiseIrql`) until the guard drops (`KeLowerIrql`).
     ///
     /// The guard mutably borrows this token, so the lower level cannot be claimed meanwhile.
+    ///
+    /// ```
+    /// use rundown::irql::{Apc, Irql, Passive};
+    ///
+    /// let mut passive = Irql::<Passive>::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let apc = passive.raise::<Apc>(); // KeRaiseIrql(APC_LEVEL)
+    /// assert!(Irql::<Passive>::check().is_none());
+    /// drop(apc); // KeLowerIrql
+    /// assert!(Irql::<Passive>::check().is_some());
+    /// ```
+    ///
+    /// IRQL only rises: a raise to a lower level does not compile.
+    ///
+    /// ```compile_fail,E0277
+    /// use rundown::irql::{Dispatch, Irql, Passive};
+    ///
+    /// let mut dispatch = Irql::<Dispatch>::check().expect("at most DISPATCH_LEVEL");
+    /// let _lower = dispatch.raise::<Passive>();
+    /// ```
     pub fn raise<To: Level>(&mut self) -> Raised<'_, To>
     where
         L: AtMost<To>,
@@ -239,6 +293,18 @@ impl Irql<Passive> {
     /// # Safety
     /// The caller is the entry point it names (or runs in one, before raising IRQL), and that
     /// entry point is documented to run at `PASSIVE_LEVEL` in this driver's stack position.
+    ///
+    /// ```
+    /// use rundown::irql::{Irql, PassiveEntryPoint};
+    /// use rundown::Rundown;
+    ///
+    /// # let device_state = Rundown::new(0u32);
+    /// // In DriverUnload:
+    /// // SAFETY: the I/O manager calls DriverUnload at PASSIVE_LEVEL.
+    /// let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
+    /// let owner = device_state.owner().expect("the driver's one owner");
+    /// assert_eq!(owner.retire(&irql), Some(0)); // waits for every reader: PASSIVE_LEVEL
+    /// ```
     pub unsafe fn entered_at(entry_point: PassiveEntryPoint) -> Self {
         debug_assert!(env::current_irql() == 0, "{entry_point:?} entered above PASSIVE_LEVEL");
         Self::new()
@@ -258,6 +324,18 @@ impl Irql<Dispatch> {
     /// The caller is the entry point it names (or runs in one, without raising IRQL above
     /// `DISPATCH_LEVEL`), and Windows documents that entry point to run at IRQL <=
     /// `DISPATCH_LEVEL`.
+    ///
+    /// ```
+    /// use rundown::irql::{DispatchEntryPoint, Irql};
+    /// use rundown::Rundown;
+    ///
+    /// static CONFIG: Rundown<u32> = Rundown::new(7);
+    ///
+    /// // In a DPC routine:
+    /// // SAFETY: the kernel runs a DPC routine queued with KeInsertQueueDpc at DISPATCH_LEVEL.
+    /// let irql = unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::Dpc) };
+    /// assert_eq!(*CONFIG.try_access(&irql).expect("active"), 7); // allowed at DISPATCH_LEVEL
+    /// ```
     pub unsafe fn dispatch_entered_at(entry_point: DispatchEntryPoint) -> Self {
         debug_assert!(env::current_irql() <= Dispatch::IRQL, "{entry_point:?} entered above DISPATCH_LEVEL");
         Self::new()

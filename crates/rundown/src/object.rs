@@ -59,6 +59,16 @@ unsafe impl<T: Send, P: Protection + Send> Send for Rundown<T, P> {}
 impl<T> Rundown<T> {
     crate::const_unless_loom! {
         /// `value` behind a new, active [`RundownRef`] (`ExInitializeRundownProtection`).
+        ///
+        /// ```
+        /// use rundown::irql::PassiveLevel;
+        /// use rundown::Rundown;
+        ///
+        /// static SETTINGS: Rundown<[u8; 4]> = Rundown::new([1, 2, 3, 4]); // `const`: a static
+        ///
+        /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+        /// assert_eq!(SETTINGS.try_access(&irql).expect("active")[3], 4);
+        /// ```
         #[must_use]
         pub fn new(value: T) -> Self {
             Self { protection: RundownRef::new(), owner_claimed: AtomicBool::new(false), value: UnsafeCell::new(Some(value)) }
@@ -86,6 +96,15 @@ impl<T, P: Protection> Rundown<T, P> {
 
     /// Claims the owner's capability: `Some` the first time only, so there is one owner however
     /// many threads share the `Rundown` (a `static` has no `&mut` to prove it with).
+    ///
+    /// ```
+    /// use rundown::Rundown;
+    ///
+    /// let shared = Rundown::new(0u32);
+    /// let owner = shared.owner();
+    /// assert!(owner.is_some());
+    /// assert!(shared.owner().is_none(), "there is one owner");
+    /// ```
     #[must_use]
     pub fn owner(&self) -> Option<ObjectOwner<'_, T, P>> {
         let first = self.owner_claimed.compare_exchange(false, true, AcqRel, Relaxed).is_ok();
@@ -95,6 +114,24 @@ impl<T, P: Protection> Rundown<T, P> {
 
     /// Acquires run-down protection and returns the object, or `None` once its owner began a
     /// run down (`ExAcquireRundownProtection`).
+    ///
+    /// Callable at IRQL <= `DISPATCH_LEVEL`, so under a spin lock too:
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{Rundown, SpinLock};
+    ///
+    /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(5u32);
+    /// let total = SpinLock::new(0u32);
+    /// {
+    ///     let mut total = total.lock(&mut irql);
+    ///     let value = *shared.try_access(total.irql()).expect("active");
+    ///     *total += value;
+    /// }
+    /// let _ = shared.owner().expect("first claim").retire(&irql);
+    /// assert!(shared.try_access(&irql).is_none(), "refused once retired");
+    /// ```
     #[must_use = "an unused access releases at once"]
     pub fn try_access(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<Access<'_, T, P>> {
         irql.debug_assert_current();
@@ -108,6 +145,19 @@ impl<T, P: Protection> Rundown<T, P> {
     /// The object through one protection lent out of `holds` (see [`RundownHolds::lend`]):
     /// valid while the owner runs it down, because the run down waits for the protections the
     /// holds keep. `None` if `holds` keep nothing or keep protection on another reference.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{Rundown, RundownHolds};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(5u32);
+    /// let handle = RundownHolds::new(shared.protection());
+    /// assert!(shared.lend(&handle).is_none(), "the handle keeps nothing yet");
+    /// assert!(shared.keep_in(&handle, &irql).is_some()); // an ACQUIRE request
+    /// let value = shared.lend(&handle).expect("one kept"); // a later READ request
+    /// assert_eq!((*value, handle.held()), (5, 0)); // lent out until `value` drops
+    /// ```
     #[must_use = "an unused access gives the protection back at once"]
     pub fn lend<'a>(&'a self, holds: &'a RundownHolds<'a, P>) -> Option<Access<'a, T, P>> {
         if !core::ptr::eq(holds.protection(), &raw const self.protection) {
@@ -123,6 +173,21 @@ impl<T, P: Protection> Rundown<T, P> {
     /// until that protection is released through `holds`: for handing the object to code that
     /// keeps protection across calls, such as a peer driver. `None` once a run down began, or
     /// if `holds` belong to another reference.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{count, Rundown, RundownHolds, RundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new([7u8; 8]);
+    /// let peer = RundownHolds::new(shared.protection());
+    /// let object = shared.keep_in(&peer, &irql).expect("active");
+    /// // SAFETY: the protection kept in `peer` is released below, after the last use.
+    /// assert_eq!(unsafe { object.as_ref() }[0], 7);
+    /// assert!(peer.release(count!(1), &irql));
+    /// # let other = RundownRef::new();
+    /// assert!(shared.keep_in(&RundownHolds::new(&other), &irql).is_none(), "another reference");
+    /// ```
     #[must_use = "None means nothing was acquired"]
     pub fn keep_in(&self, holds: &RundownHolds<'_, P>, irql: &Irql<impl AtMost<Dispatch>>) -> Option<NonNull<T>> {
         if !core::ptr::eq(holds.protection(), &raw const self.protection) || !holds.acquire_many(NonZeroU32::MIN, irql)
@@ -139,6 +204,16 @@ impl<T, P: Protection> Rundown<T, P> {
     }
 
     /// The run-down reference, for [`RundownHolds`] and for C code.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{Rundown, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(());
+    /// let _access = shared.try_access(&irql).expect("active");
+    /// assert_eq!(shared.protection().state(), RundownState::Granting { holders: 1 });
+    /// ```
     #[must_use]
     pub fn protection(&self) -> &P {
         &self.protection
@@ -146,12 +221,33 @@ impl<T, P: Protection> Rundown<T, P> {
 
     /// The object through an exclusive borrow: nobody can hold protection meanwhile. `None` once
     /// retired.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let mut shared = Rundown::new(vec![1]);
+    /// shared.get_mut().expect("not retired").push(2); // no run down needed: nobody else has it
+    /// assert_eq!(*shared.try_access(&irql).expect("active"), [1, 2]);
+    /// ```
     pub fn get_mut(&mut self) -> Option<&mut T> {
         // SAFETY: `&mut self`: no access or owner exists.
         self.value.with_mut(|value| unsafe { &mut *value }).as_mut()
     }
 
     /// The object, unless it was retired.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// assert_eq!(Rundown::new('a').into_inner(), Some('a'));
+    /// let retired = Rundown::new('b');
+    /// assert_eq!(retired.owner().expect("first claim").retire(&irql), Some('b'));
+    /// assert_eq!(retired.into_inner(), None);
+    /// ```
     pub fn into_inner(self) -> Option<T> {
         self.value.into_inner()
     }
@@ -264,12 +360,48 @@ pub struct ObjectOwner<'a, T, P: Protection = RundownRef> {
 
 impl<'a, T, P: Protection> ObjectOwner<'a, T, P> {
     /// The object, for the owner: as [`Rundown::try_access`], borrowing the owner.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(1u32);
+    /// let owner = shared.owner().expect("first claim");
+    /// assert_eq!(*owner.access(&irql).expect("active"), 1);
+    /// ```
+    ///
+    /// The owner cannot run the object down while it holds an access itself (the wait would
+    /// wait for that access forever):
+    ///
+    /// ```compile_fail,E0502
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::Rundown;
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(1u32);
+    /// let mut owner = shared.owner().expect("first claim");
+    /// let access = owner.access(&irql).expect("active");
+    /// owner.replace(2, &irql);
+    /// drop(access);
+    /// ```
     #[must_use = "an unused access releases at once"]
     pub fn access(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<Access<'_, T, P>> {
         self.rundown.try_access(irql)
     }
 
-    /// The `Rundown` this owner owns.
+    /// The `Rundown` this owner owns, for as long as the `Rundown` lives (not only the owner).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(3u8);
+    /// let owner = shared.owner().expect("first claim");
+    /// let readers = owner.rundown();
+    /// assert_eq!(owner.retire(&irql), Some(3));
+    /// assert!(readers.try_access(&irql).is_none());
+    /// ```
     #[must_use]
     pub fn rundown(&self) -> &'a Rundown<T, P> {
         self.rundown
@@ -278,6 +410,19 @@ impl<'a, T, P: Protection> ObjectOwner<'a, T, P> {
     /// Runs the object down for good and gives it back: from now on every access is refused
     /// (`ExWaitForRundownProtectionRelease`, then `ExRundownCompleted`). `None` if it was
     /// retired already (it cannot be: retiring consumes the only owner).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// static DEVICE_STATE: Rundown<u32> = Rundown::new(10);
+    ///
+    /// // DriverUnload:
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let owner = DEVICE_STATE.owner().expect("the driver's one owner");
+    /// assert_eq!(owner.retire(&irql), Some(10));
+    /// assert!(DEVICE_STATE.try_access(&irql).is_none(), "for good");
+    /// ```
     #[must_use = "the object is dropped if not used"]
     pub fn retire(self, irql: &Irql<impl AtMost<Apc>>) -> Option<T> {
         irql.debug_assert_current();
@@ -302,6 +447,33 @@ impl<T, P: SharedReinitialize> ObjectOwner<'_, T, P> {
     ///
     /// # Panics
     /// Never: the object is there until [`retire`](Self::retire), which consumes the owner.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(Vec::<u32>::new());
+    /// let mut owner = shared.owner().expect("first claim");
+    /// let len = owner.exclusive(&irql, |list| {
+    ///     list.extend([1, 2]); // no reader sees the list half-changed
+    ///     list.len()
+    /// });
+    /// assert_eq!(len, 2);
+    /// ```
+    ///
+    /// A cache-aware reference cannot be reinitialized while readers share it (see
+    /// [`SharedReinitialize`]), so its owner has no `exclusive`:
+    ///
+    /// ```compile_fail,E0599
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{CacheAwareRundownRef, Rundown};
+    /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let protection = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let shared = Rundown::with_protection(protection, 0u32);
+    /// let mut owner = shared.owner().expect("first claim");
+    /// owner.exclusive(&irql, |value| *value += 1);
+    /// ```
     pub fn exclusive<R>(&mut self, irql: &Irql<impl AtMost<Apc>>, work: impl FnOnce(&mut T) -> R) -> R {
         irql.debug_assert_current();
         let protection = &self.rundown.protection;
@@ -322,6 +494,17 @@ impl<T, P: SharedReinitialize> ObjectOwner<'_, T, P> {
 
     /// Replaces the object once every reader left, returning the old one (see
     /// [`exclusive`](Self::exclusive)).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::Rundown;
+    ///
+    /// let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new("v1");
+    /// let mut owner = shared.owner().expect("first claim");
+    /// assert_eq!(owner.replace("v2", &irql), "v1");
+    /// assert_eq!(*shared.try_access(&irql).expect("active again"), "v2");
+    /// ```
     pub fn replace(&mut self, value: T, irql: &Irql<impl AtMost<Apc>>) -> T {
         self.exclusive(irql, |current| core::mem::replace(current, value))
     }

@@ -50,6 +50,17 @@ unsafe impl<T: Send> Sync for SpinLock<T> {}
 impl<T> SpinLock<T> {
     crate::const_unless_loom! {
         /// A free lock around `value` (`KeInitializeSpinLock`).
+        ///
+        /// ```
+        /// use rundown::irql::PassiveLevel;
+        /// use rundown::SpinLock;
+        ///
+        /// static PENDING: SpinLock<u32> = SpinLock::new(0); // `const`: a static, nonpaged
+        ///
+        /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+        /// *PENDING.lock(&mut irql) += 1;
+        /// assert_eq!(*PENDING.lock(&mut irql), 1);
+        /// ```
         #[must_use]
         pub fn new(value: T) -> Self {
             Self { raw: RawSpinLock::new(), data: UnsafeCell::new(value) }
@@ -57,6 +68,16 @@ impl<T> SpinLock<T> {
     }
 
     /// The data, once nobody can lock any more.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::SpinLock;
+    ///
+    /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let lock = SpinLock::new(vec![1]);
+    /// lock.lock(&mut irql).push(2);
+    /// assert_eq!(lock.into_inner(), [1, 2]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -68,6 +89,35 @@ impl<T> SpinLock<T> {
     ///
     /// Spins while another processor holds the lock. Taking a lock this thread already holds
     /// never returns, as in NT.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::SpinLock;
+    ///
+    /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let lock = SpinLock::new(0u64);
+    /// {
+    ///     let mut value = lock.lock(&mut irql);
+    ///     *value += 1;
+    ///     assert!(PassiveLevel::check().is_none(), "DISPATCH_LEVEL while held");
+    /// }
+    /// assert!(PassiveLevel::check().is_some(), "lowered again by the release");
+    /// ```
+    ///
+    /// The caller's token is lent to the lock, so a `PASSIVE_LEVEL` call (here the owner's run
+    /// down, which waits) does not compile under it:
+    ///
+    /// ```compile_fail,E0502
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{Rundown, SpinLock};
+    /// # let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let lock = SpinLock::new(());
+    /// let shared = Rundown::new(0u32);
+    /// let owner = shared.owner().expect("first claim");
+    /// let held = lock.lock(&mut irql);
+    /// let _ = owner.retire(&irql);
+    /// drop(held);
+    /// ```
     pub fn lock<'a, L: AtMost<Dispatch>>(&'a self, irql: &'a mut Irql<L>) -> SpinLockGuard<'a, T> {
         irql.debug_assert_current();
         let previous = self.raw.acquire();
@@ -77,6 +127,14 @@ impl<T> SpinLock<T> {
     }
 
     /// The data, through an exclusive borrow of the lock (no locking needed).
+    ///
+    /// ```
+    /// use rundown::SpinLock;
+    ///
+    /// let mut lock = SpinLock::new(0u32);
+    /// *lock.get_mut() = 5; // `&mut` proves nobody holds the lock: no raise, no spin
+    /// assert_eq!(lock.into_inner(), 5);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         // SAFETY: `&mut self`: no guard exists, so nobody else accesses the data.
         self.data.with_mut(|data| unsafe { &mut *data })
@@ -120,6 +178,32 @@ pub struct SpinLockGuard<'a, T> {
 
 impl<T> SpinLockGuard<'_, T> {
     /// The `DISPATCH_LEVEL` token, valid while the lock is held.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{Rundown, SpinLock};
+    ///
+    /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let shared = Rundown::new(2u32);
+    /// let lock = SpinLock::new(0u32);
+    /// let mut sum = lock.lock(&mut irql);
+    /// let value = *shared.try_access(sum.irql()).expect("active"); // a DISPATCH_LEVEL call
+    /// *sum += value;
+    /// assert_eq!(*sum, 2);
+    /// ```
+    ///
+    /// A call limited to `APC_LEVEL` or below rejects the token:
+    ///
+    /// ```compile_fail,E0277
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{Rundown, SpinLock};
+    /// # let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
+    /// let lock = SpinLock::new(());
+    /// let shared = Rundown::new(0u32);
+    /// let owner = shared.owner().expect("first claim");
+    /// let held = lock.lock(&mut irql);
+    /// let _ = owner.retire(held.irql());
+    /// ```
     pub fn irql(&self) -> &Irql<Dispatch> {
         &self.token
     }

@@ -64,7 +64,7 @@ fn peer_irql() -> Option<Irql<Dispatch>> {
 
 /// Logs a peer's breach of the interface's contract; the call that made it changes nothing.
 fn broken_contract(what: &str) {
-    wdk::println!("rundown: peer interface: {what}; the call was refused");
+    rundown_wdm::error!("rundown: peer interface: {what}; the call was refused");
 }
 
 unsafe extern "C" fn interface_reference(context: *mut c_void) {

@@ -53,7 +53,7 @@ pub unsafe extern "system" fn driver_entry(driver: &mut DRIVER_OBJECT, _registry
     match state::DriverState::start(driver, &irql) {
         Ok(()) => STATUS_SUCCESS,
         Err(status) => {
-            wdk::println!("rundown: DriverEntry failed: {status:?}");
+            rundown_wdm::error!("rundown: DriverEntry failed: {status:?}");
             status.raw()
         }
     }

@@ -52,20 +52,20 @@ impl ThreadMain for OwnerThread {
         }
         // DriverUnload already refuses new protection and new peers.
         let retired = rotator.retire(irql);
-        wdk::println!(
+        rundown_wdm::info!(
             "rundown: run down for unload: generation {} retired after waiting for {} holders",
             retired.generation,
             retired.waited_for_holders
         );
         let peers = state.peers.count();
         let _attachment = attachment.retire(irql);
-        wdk::println!("rundown: unload: {peers} peer interface references were outstanding; all dropped");
+        rundown_wdm::info!("rundown: unload: {peers} peer interface references were outstanding; all dropped");
     }
 }
 
 /// Writes ROTATE's reply and completes the pended request.
 fn complete_rotation(rotate: PendedIrp, reply: &RotateReply) {
-    wdk::println!(
+    rundown_wdm::trace!(
         "rundown: rotated: generation {} -> {} after waiting for {} holders",
         reply.old_generation,
         reply.new_generation,

@@ -8,7 +8,8 @@ use core::sync::atomic::{AtomicBool, AtomicPtr};
 use rundown::Rundown;
 use rundown::irql::{AtMost, Dispatch, Irql, Passive, PassiveEntryPoint};
 use rundown_abi::NtStatus;
-use rundown_service::{Generation, KernelCallers, PeerReferences, PendingRotation, Rotator, Service, try_box};
+use rundown_service::{KernelCallers, PeerReferences, PendingRotation, Rotator, Service, SharedObject, try_box};
+use rundown_wdm::log::Level;
 use rundown_wdm::{Irp, SynchronizationEvent, SystemThread};
 use wdk_sys::ntddk::PsGetCurrentProcessId;
 use wdk_sys::{
@@ -23,7 +24,7 @@ use crate::{device, dispatch, owner_thread, pool};
 /// The run-down references the driver's state borrows: the shared object's, and the
 /// driver-level one whose protection peers' interface references hold.
 struct Objects {
-    object: Rundown<Generation>,
+    object: SharedObject,
     attachment: Rundown<()>,
 }
 
@@ -81,7 +82,7 @@ impl DriverState {
                 driver.DriverUnload = Some(driver_unload);
                 // SAFETY: the device just created; clearing the flag lets opens through.
                 unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
-                wdk::println!("rundown: loaded: \\Device\\RundownShared, generation 1, {}", flavour());
+                rundown_wdm::info!("rundown: loaded: \\Device\\RundownShared, generation 1, {}", flavour());
                 Ok(())
             }
             Err(status) => {
@@ -93,7 +94,8 @@ impl DriverState {
     }
 
     fn build(device: PDEVICE_OBJECT, irql: &Irql<Passive>) -> Result<&'static Self, NtStatus> {
-        let objects = Objects { object: Rundown::new(Generation::new(1)), attachment: Rundown::new(()) };
+        let object = rundown_service::shared_object(irql).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+        let objects = Objects { object, attachment: Rundown::new(()) };
         let objects = NonNull::from(Box::leak(try_box(objects).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?));
         // SAFETY: just leaked: it lives until DriverUnload (or the failure paths below) frees it
         // after everything that borrows it.
@@ -182,7 +184,7 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     let mut irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverUnload) };
     let Some(state) = DriverState::get() else { return };
     state.begin_unload(&mut irql);
-    wdk::println!("rundown: unloading: refusing new protection, waiting for holders");
+    rundown_wdm::info!("rundown: unloading: refusing new protection, waiting for holders");
     state.stopping.store(true, SeqCst);
     state.doorbell.set(&irql);
     // SAFETY: DriverEntry stored the owner thread's handle; it is joined once, here.
@@ -194,7 +196,7 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the device is gone, so no dispatch routine uses a handle's state any more.
     let unclosed = unsafe { state.handles.free_unclosed(&mut irql) };
     if unclosed > 0 {
-        wdk::println!(
+        rundown_wdm::warn!(
             "rundown: freed {unclosed} handle contexts whose CLOSE never came (Wine unloads with handles open)"
         );
     }
@@ -202,8 +204,10 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     // SAFETY: the owner thread ended, `STATE` is cleared, the device and the handles are gone.
     unsafe { DriverState::free(state) };
     let pool = pool::usage();
-    wdk::println!("rundown: run-down invariant violations seen: {violations}");
-    wdk::println!("rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
+    let broken = if violations == 0 { Level::Info } else { Level::Error };
+    rundown_wdm::log!(broken, "rundown: run-down invariant violations seen: {violations}");
+    let leaked = if pool.bytes == 0 && pool.blocks == 0 { Level::Info } else { Level::Error };
+    rundown_wdm::log!(leaked, "rundown: unloaded: pool in use {} bytes in {} blocks", pool.bytes, pool.blocks);
 }
 
 const fn flavour() -> &'static str {

@@ -42,7 +42,7 @@ pub unsafe extern "system" fn driver_entry(driver: &mut DRIVER_OBJECT, _registry
     match state::PeerState::start(driver, &irql) {
         Ok(()) => STATUS_SUCCESS,
         Err(status) => {
-            wdk::println!("rundown-peer: DriverEntry failed: {status:?}");
+            rundown_wdm::error!("rundown-peer: DriverEntry failed: {status:?}");
             status.raw()
         }
     }

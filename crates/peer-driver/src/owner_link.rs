@@ -80,7 +80,7 @@ impl OwnerLink {
             )
         });
         if let Err(status) = opened {
-            wdk::println!("rundown-peer: cannot open \\Device\\RundownShared: {status:?}");
+            rundown_wdm::error!("rundown-peer: cannot open \\Device\\RundownShared: {status:?}");
             return Err(status);
         }
         let file = Self::reference_file(handle);
@@ -90,7 +90,7 @@ impl OwnerLink {
         match (file, table) {
             (Ok(file), Ok(table)) => Ok(Self { table, file }),
             (file, Err(status)) => {
-                wdk::println!("rundown-peer: GET_INTERFACE failed: {status:?}");
+                rundown_wdm::error!("rundown-peer: GET_INTERFACE failed: {status:?}");
                 if let Ok(file) = file
                     && !file.is_null()
                 {
@@ -133,7 +133,7 @@ impl OwnerLink {
             ObReferenceObjectByHandle(handle, 0, file_type, KERNEL_MODE, &raw mut object, core::ptr::null_mut())
         });
         if let Err(status) = referenced {
-            wdk::println!("rundown-peer: cannot reference the file object: {status:?}");
+            rundown_wdm::error!("rundown-peer: cannot reference the file object: {status:?}");
             return Err(status);
         }
         Ok(object.cast())

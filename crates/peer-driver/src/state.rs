@@ -9,6 +9,7 @@ use rundown::irql::{Irql, Passive, PassiveEntryPoint};
 use rundown::{RundownOwner, RundownRef};
 use rundown_abi::NtStatus;
 use rundown_abi::peer::{PEER_DOS_DEVICE_NAME_W, PEER_NT_DEVICE_NAME_W, PeerIoctl, PeerStartRequest};
+use rundown_wdm::log::Level;
 use rundown_wdm::{DeviceNames, Irp, SystemThread, try_box};
 use wdk_sys::{
     DO_DEVICE_INITIALIZING, DRIVER_OBJECT, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
@@ -96,7 +97,7 @@ impl PeerState {
         driver.DriverUnload = Some(driver_unload);
         // SAFETY: the device just created; clearing the flag lets opens through.
         unsafe { (*device).Flags &= !DO_DEVICE_INITIALIZING };
-        wdk::println!("rundown-peer: loaded: \\Device\\RundownPeer ready");
+        rundown_wdm::info!("rundown-peer: loaded: \\Device\\RundownPeer ready");
         Ok(())
     }
 
@@ -245,7 +246,9 @@ unsafe extern "C" fn driver_unload(_driver: *mut DRIVER_OBJECT) {
     join(&state.worker, &irql);
     let _completed = run_down.completed(&irql);
     let totals = state.counts.snapshot();
-    wdk::println!(
+    let inconsistent = if totals.inconsistencies == 0 { Level::Info } else { Level::Error };
+    rundown_wdm::log!(
+        inconsistent,
         "rundown-peer: unloading after {} operations, {} refused, {} inconsistencies",
         totals.operations,
         totals.refused,

@@ -86,7 +86,7 @@ impl ThreadMain for Worker {
                 // peer's calls the table any more.
                 link.close(irql);
             }
-            Err(status) => wdk::println!("rundown-peer: worker: no interface: {status:?}"),
+            Err(status) => rundown_wdm::error!("rundown-peer: worker: no interface: {status:?}"),
         }
         self.counts.running.store(false, SeqCst);
     }
@@ -118,7 +118,7 @@ impl Worker {
             }
         });
         if ran.is_none() {
-            wdk::println!("rundown-peer: worker: no pool for the timer");
+            rundown_wdm::error!("rundown-peer: worker: no pool for the timer");
         }
         drop(working);
     }

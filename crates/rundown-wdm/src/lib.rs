@@ -5,7 +5,9 @@
 //! - [`SynchronizationEvent`]: a `KEVENT` doorbell;
 //! - [`SystemThread`]: a `PsCreateSystemThread` thread that DriverUnload can wait for;
 //! - [`unicode`]: a counted `UNICODE_STRING` over a constant name;
-//! - [`wdk_values`]: WDK values in the types the routines take.
+//! - [`wdk_values`]: WDK values in the types the routines take;
+//! - [`log`](mod@log): the drivers' log, `DbgPrintEx` under `DPFLTR_IHVDRIVER_ID` at a level
+//!   ([`error!`], [`warn!`], [`trace!`], [`info!`], [`log!`](crate::log!)).
 //!
 //! `unsafe` stays here, each block with its reason; the drivers above use these types.
 #![no_std]
@@ -15,6 +17,7 @@ extern crate alloc;
 mod device;
 mod event;
 mod irp;
+pub mod log;
 mod thread;
 pub mod timer;
 pub mod wdk_values;

@@ -292,6 +292,17 @@ pub const EX_RUNDOWN_COUNT_SHIFT: u32 = 0x1;
 pub const EX_RUNDOWN_COUNT_INC: u32 = 1 << EX_RUNDOWN_COUNT_SHIFT;
 
 // ---------------------------------------------------------------------------------------------
+// Debug print levels for DbgPrintEx (dpfilter.h, included by wdm.h). The component ids are the
+// `_DPFLTR_TYPE` enum in types.rs.
+// ---------------------------------------------------------------------------------------------
+
+pub const DPFLTR_ERROR_LEVEL: u32 = 0;
+pub const DPFLTR_WARNING_LEVEL: u32 = 1;
+pub const DPFLTR_TRACE_LEVEL: u32 = 2;
+pub const DPFLTR_INFO_LEVEL: u32 = 3;
+pub const DPFLTR_MASK: u32 = 0x8000_0000;
+
+// ---------------------------------------------------------------------------------------------
 // Variables ntoskrnl.exe exports (wdm.h). bindgen's VARS pass puts them here, as in the real
 // crate; wdm.h declares `extern POBJECT_TYPE *IoFileObjectType;` (the import slot), hence the
 // extra level of pointer: callers pass `*IoFileObjectType`.

@@ -221,6 +221,22 @@ pub mod _IO_ALLOCATION_ACTION {
 }
 pub type IO_ALLOCATION_ACTION = _IO_ALLOCATION_ACTION::Type;
 
+/// The debug-print component ids of dpfilter.h (`DbgPrintEx`'s `ComponentId`): only the
+/// system's first id, the six Microsoft reserves for third-party drivers and `DEFAULT` (the one
+/// `DbgPrint` uses).
+pub mod _DPFLTR_TYPE {
+    pub type Type = i32;
+    pub const DPFLTR_SYSTEM_ID: Type = 0;
+    pub const DPFLTR_IHVDRIVER_ID: Type = 77;
+    pub const DPFLTR_IHVVIDEO_ID: Type = 78;
+    pub const DPFLTR_IHVAUDIO_ID: Type = 79;
+    pub const DPFLTR_IHVNETWORK_ID: Type = 80;
+    pub const DPFLTR_IHVSTREAMING_ID: Type = 81;
+    pub const DPFLTR_IHVBUS_ID: Type = 82;
+    pub const DPFLTR_DEFAULT_ID: Type = 101;
+}
+pub type DPFLTR_TYPE = _DPFLTR_TYPE::Type;
+
 // ---------------------------------------------------------------------------------------------
 // Opaque pointee types
 // ---------------------------------------------------------------------------------------------

@@ -898,6 +898,11 @@ fn constant_checks(c: &mut Checks) {
         EX_RUNDOWN_ACTIVE,
         EX_RUNDOWN_COUNT_SHIFT,
         EX_RUNDOWN_COUNT_INC,
+        DPFLTR_ERROR_LEVEL,
+        DPFLTR_WARNING_LEVEL,
+        DPFLTR_TRACE_LEVEL,
+        DPFLTR_INFO_LEVEL,
+        DPFLTR_MASK,
     );
     consts!(
         c,
@@ -911,6 +916,14 @@ fn constant_checks(c: &mut Checks) {
         _IO_ALLOCATION_ACTION::KeepObject,
         _IO_ALLOCATION_ACTION::DeallocateObject,
         _IO_ALLOCATION_ACTION::DeallocateObjectKeepRegisters,
+        _DPFLTR_TYPE::DPFLTR_SYSTEM_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVDRIVER_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVVIDEO_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVAUDIO_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVNETWORK_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVSTREAMING_ID,
+        _DPFLTR_TYPE::DPFLTR_IHVBUS_ID,
+        _DPFLTR_TYPE::DPFLTR_DEFAULT_ID,
     );
     consts!(
         c,

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 
+use super::log::{self, DriverMessage};
 use super::process::{Job, describe, kill_group, say, seconds, section, shell_line, spawn_in_group};
-use super::{Background, RunOutput, log};
+use super::{Background, RunOutput};
 
 /// `wineboot --init` takes about 5 s here.
 const BOOT_TIMEOUT: Duration = Duration::from_mins(3);
@@ -32,9 +33,18 @@ const SERVICES_SETTLE: Duration = Duration::from_millis(500);
 /// How often [`WineHost::wait_for_log`] reads the log.
 const LOG_POLL: Duration = Duration::from_millis(50);
 
-/// `WINEDEBUG` for the command that starts services.exe, inherited by every winedevice.exe:
-/// `DbgPrint` (`warn+debugstr`) and Wine's errors (`err+all`: a bug check is only an error
-/// message), nothing else (no `fixme`: KeGetCurrentProcessorNumberEx logs one on every call).
+/// `WINEDEBUG` for the command that starts services.exe, inherited by every winedevice.exe: the
+/// drivers' `DbgPrintEx` lines (`warn+debugstr`) and Wine's errors (`err+all`: a bug check is
+/// only an error message), nothing else (no `fixme`: KeGetCurrentProcessorNumberEx logs one on
+/// every call).
+///
+/// A Wine accommodation: Windows filters `DbgPrintEx` by component and level (the drivers'
+/// errors show, their warnings, traces and information only once the `IHVDRIVER` mask lets
+/// them through), while Wine 8 prints every level of every component as a `WARN` of the one
+/// `debugstr` channel (ntdll's `vDbgPrintExWithPrefix`, to which ntoskrnl.exe hands
+/// `DbgPrintEx`), with the component id and importance bits in front ([`log`]). So
+/// `warn+debugstr` is what captures the error- and the info-level lines alike, and no other
+/// channel would add a level; the tests see each line's level in [`DriverMessage::filter`].
 const SERVICES_DEBUG: &str = "-all,err+all,warn+debugstr";
 /// `WINEDEBUG` for user-mode tools: nothing, so that their output is their own. (A leading
 /// `-all` also keeps Debian's launcher from printing its wine32 hint.)
@@ -199,6 +209,11 @@ impl WineHost {
     /// works after a driver crashed; see [`WineHost::crash_lines`].
     pub fn driver_log(&self) -> Result<Vec<String>> {
         Ok(log::messages(&self.log_text()?))
+    }
+
+    /// [`WineHost::driver_log`] with each message's `DbgPrintEx` component id and level.
+    pub fn driver_messages(&self) -> Result<Vec<DriverMessage>> {
+        Ok(log::driver_messages(&self.log_text()?))
     }
 
     /// The log's lines that report a crash in a process of the prefix (an unhandled exception, a

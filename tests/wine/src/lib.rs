@@ -9,7 +9,7 @@
 //! apt-get if missing, and runs them. Each test gets its own Wine host.
 //!
 //! A host (`WineHost`) is a throw-away prefix with its own persistent wineserver, in which `sc`
-//! loads and unloads the .sys, user-mode tools run with deadlines, and the driver's `DbgPrint`
+//! loads and unloads the .sys, user-mode tools run with deadlines, and the drivers' `DbgPrintEx`
 //! output is collected (field notes, section 3; docs/wine-probe.md). It lives in
 //! `<parent>/<label>/`: `prefix/` is the `WINEPREFIX` (about 700 MB, deleted at shutdown) and
 //! `driver.log` is the standard error of services.exe and of every winedevice.exe it starts, so
@@ -39,6 +39,7 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 
 pub use host::WineHost;
+pub use log::{DebugLevel, DriverMessage, IHVDRIVER_ID};
 use process::Job;
 pub use process::RunOutput;
 pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, in_wine};

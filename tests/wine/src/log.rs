@@ -1,11 +1,50 @@
 //! Reading the drivers' debug output out of the services' standard error.
 //!
-//! Wine prints a driver's `DbgPrint`/`DbgPrintEx` on the `debugstr` channel as
-//! `0148:warn:debugstr:vDbgPrintExWithPrefix 00000000:00000001: text` (thread id, class, channel,
-//! function, then component id and level mask), with the text raw: a message that contains a
-//! newline continues on lines without a prefix. `OutputDebugString` prints a quoted, escaped
-//! string instead (`warn:debugstr:OutputDebugStringA "text\n"`). With `+pid` or `+timestamp` in
-//! `WINEDEBUG` more numbers come before the thread id.
+//! Wine 8's ntoskrnl.exe hands `DbgPrint` and `DbgPrintEx` to ntdll, whose
+//! `vDbgPrintExWithPrefix` prints every message, whatever its component and level, as a `WARN`
+//! of the `debugstr` channel, filtering nothing: `0148:warn:debugstr:vDbgPrintExWithPrefix
+//! 0000004d:00000008: text` (thread id, class, channel, function, then the component id and the
+//! importance bits: `1 << Level` for a level below 32, the level itself otherwise; `DbgPrint` is
+//! component 0 with bits 1). The text is raw: a message that contains a newline continues on
+//! lines without a prefix. `OutputDebugString` prints a quoted, escaped string instead
+//! (`warn:debugstr:OutputDebugStringA "text\n"`). With `+pid` or `+timestamp` in `WINEDEBUG`
+//! more numbers come before the thread id.
+
+/// `DPFLTR_IHVDRIVER_ID`, the component both drivers log under (`rundown_wdm::log::COMPONENT_ID`,
+/// which the wdk-sys stand-in's layout test checks against the DDK headers).
+pub const IHVDRIVER_ID: u32 = 77;
+
+/// The importance bits of `DbgPrintEx`'s levels 0 to 3 (`DPFLTR_ERROR_LEVEL`, `_WARNING_`,
+/// `_TRACE_`, `_INFO_`), as Wine prints them (`rundown_wdm::log::Level::mask_bit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DebugLevel {
+    /// `DPFLTR_ERROR_LEVEL`: bits 0x1.
+    Error = 0x1,
+    /// `DPFLTR_WARNING_LEVEL`: bits 0x2.
+    Warning = 0x2,
+    /// `DPFLTR_TRACE_LEVEL`: bits 0x4.
+    Trace = 0x4,
+    /// `DPFLTR_INFO_LEVEL`: bits 0x8.
+    Info = 0x8,
+}
+
+/// One debug message of a driver, without Wine's prefixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverMessage {
+    /// The `DbgPrintEx` component id and importance bits Wine printed before the text (a
+    /// continuation line has those of its message); `None` for `OutputDebugString`.
+    pub filter: Option<(u32, u32)>,
+    /// The text, one printed line.
+    pub text: String,
+}
+
+impl DriverMessage {
+    /// Whether the message came from `DbgPrintEx(DPFLTR_IHVDRIVER_ID, level, ...)`.
+    #[must_use]
+    pub fn is_ihvdriver(&self, level: DebugLevel) -> bool {
+        self.filter == Some((IHVDRIVER_ID, level as u32))
+    }
+}
 
 /// Parts of Wine's messages that mean a process of the prefix crashed or aborted.
 ///
@@ -17,18 +56,27 @@ const CRASH_MARKERS: [&str; 4] = ["Unhandled", "unimplemented function", "page f
 
 /// The debug messages in `log`, one per printed line, without Wine's prefixes.
 pub fn messages(log: &str) -> Vec<String> {
+    driver_messages(log).into_iter().map(|message| message.text).collect()
+}
+
+/// The debug messages in `log`, one per printed line, with their component id and importance
+/// bits.
+pub fn driver_messages(log: &str) -> Vec<DriverMessage> {
     let mut messages = Vec::new();
-    let mut continues = false;
+    let mut continues = None;
     for line in log.lines() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(message) = debugstr_message(line) {
+            continues = Some(message.filter);
             messages.push(message);
-            continues = true;
-        } else if continues && !line.starts_with("wine:") && debug_prefix(line).is_none() {
+        } else if let Some(filter) = continues
+            && !line.starts_with("wine:")
+            && debug_prefix(line).is_none()
+        {
             // The rest of a message with a newline inside.
-            messages.push(line.to_owned());
+            messages.push(DriverMessage { filter, text: line.to_owned() });
         } else {
-            continues = false;
+            continues = None;
         }
     }
     messages
@@ -45,7 +93,7 @@ pub fn crash_lines(log: &str) -> Vec<String> {
 }
 
 /// The message of one `warn:debugstr:` line.
-fn debugstr_message(line: &str) -> Option<String> {
+fn debugstr_message(line: &str) -> Option<DriverMessage> {
     let (class, channel, rest) = debug_prefix(line)?;
     if class != "warn" || channel != "debugstr" {
         return None;
@@ -54,9 +102,10 @@ fn debugstr_message(line: &str) -> Option<String> {
     let (_function, text) = rest.split_once(' ').unwrap_or((rest, ""));
     if let Some(quoted) = text.strip_prefix("L\"").or_else(|| text.strip_prefix('"')) {
         let quoted = quoted.strip_suffix('"').unwrap_or(quoted);
-        return Some(unescape(quoted).trim_end_matches(['\r', '\n']).to_owned());
+        return Some(DriverMessage { filter: None, text: unescape(quoted).trim_end_matches(['\r', '\n']).to_owned() });
     }
-    Some(strip_id_and_level(text).to_owned())
+    let (filter, text) = split_id_and_level(text);
+    Some(DriverMessage { filter, text: text.to_owned() })
 }
 
 /// Splits `[timestamp:][pid:]tid:class:channel:rest` into class, channel and rest.
@@ -78,15 +127,17 @@ fn debug_prefix(line: &str) -> Option<(&str, &str, &str)> {
     }
 }
 
-/// Removes vDbgPrintExWithPrefix's `%08lx:%08lx: ` (component id and level mask).
-fn strip_id_and_level(text: &str) -> &str {
-    let bytes = text.as_bytes();
-    let hex =
-        |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_hexdigit));
-    if hex(0..8) && bytes.get(8) == Some(&b':') && hex(9..17) && bytes.get(17..19) == Some(b": ") {
-        &text[19..]
-    } else {
-        text
+/// Splits vDbgPrintExWithPrefix's `%08lx:%08lx: ` (component id and importance bits) off the
+/// text.
+fn split_id_and_level(text: &str) -> (Option<(u32, u32)>, &str) {
+    let hex = |range: std::ops::Range<usize>| {
+        text.get(range)
+            .filter(|part| part.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|part| u32::from_str_radix(part, 16).ok())
+    };
+    match (hex(0..8), text.get(8..9), hex(9..17), text.get(17..19)) {
+        (Some(id), Some(":"), Some(level), Some(": ")) => (Some((id, level)), &text[19..]),
+        _ => (None, text),
     }
 }
 
@@ -123,7 +174,7 @@ fn unescape(quoted: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{crash_lines, messages};
+    use super::{DebugLevel, DriverMessage, crash_lines, driver_messages, messages};
 
     // Lines as Wine 8.0 wrote them for a scratch driver (DbgPrint) and for OutputDebugStringA.
     const LOG: &str = "\
@@ -143,6 +194,47 @@ not a message
         assert_eq!(
             messages(LOG),
             ["scratch: DriverEntry", "two", "lines", "page fault is only a word here", "quoted \"text\"\tand\u{1}", ""]
+        );
+    }
+
+    // DbgPrintEx lines as Wine 8.0 wrote them for the drivers (component 0x4d = 77; the peer
+    // started without the owner for the error lines), then a continuation line, DbgPrint, and
+    // importance bits given as a level above 31, in the same format.
+    const DBGPRINTEX_LOG: &str = "\
+0130:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000008: rundown-peer: loaded: \\Device\\RundownPeer ready
+0144:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000001: rundown-peer: worker: no interface: NtStatus(STATUS_UNKNOWN (0xC0000034))
+second line
+0148:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000004: rundown: rotated: generation 1 -> 2 after waiting for 0 holders
+0130:warn:debugstr:vDbgPrintExWithPrefix 0000004d:00000002: rundown: freed 1 handle contexts whose CLOSE never came (Wine unloads with handles open)
+0154:warn:debugstr:vDbgPrintExWithPrefix 00000000:00000001: DbgPrint
+0154:warn:debugstr:vDbgPrintExWithPrefix 0000004d:80000010: bits above 31
+";
+
+    #[test]
+    fn dbgprintex_messages_keep_their_component_and_level() {
+        let messages = driver_messages(DBGPRINTEX_LOG);
+        let filters: Vec<Option<(u32, u32)>> = messages.iter().map(|message| message.filter).collect();
+        assert_eq!(
+            filters,
+            [
+                Some((77, 8)),
+                Some((77, 1)),
+                Some((77, 1)),
+                Some((77, 4)),
+                Some((77, 2)),
+                Some((0, 1)),
+                Some((77, 0x8000_0010))
+            ]
+        );
+        let levels = [DebugLevel::Info, DebugLevel::Error, DebugLevel::Error, DebugLevel::Trace, DebugLevel::Warning];
+        assert!(messages.iter().zip(levels).all(|(message, level)| message.is_ihvdriver(level)));
+        assert!(!messages[0].is_ihvdriver(DebugLevel::Error) && !messages[5].is_ihvdriver(DebugLevel::Error));
+        assert_eq!(messages[0].text, "rundown-peer: loaded: \\Device\\RundownPeer ready");
+        assert_eq!(messages[1].text, "rundown-peer: worker: no interface: NtStatus(STATUS_UNKNOWN (0xC0000034))");
+        assert_eq!(messages[2].text, "second line");
+        assert_eq!(
+            driver_messages("0154:warn:debugstr:OutputDebugStringA \"x\\n\""),
+            [DriverMessage { filter: None, text: "x".to_owned() }]
         );
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{Background, RunOutput, WineHost};
+use crate::{Background, DebugLevel, RunOutput, WineHost};
 
 /// What the rig loads and runs: the portable driver image and rundownctl.
 #[derive(Clone, Debug)]
@@ -145,13 +145,21 @@ impl Rig {
         ensure!(peer.success() || peer.stderr.contains("1060"), "the peer did not uninstall: {}", peer.stderr);
         self.ctl(&["uninstall"])?.ensure_success()?;
         self.host.ensure_no_crash()?;
-        let log = self.host.driver_log()?;
-        let report = log
+        let messages = self.host.driver_messages()?;
+        let report = messages
             .iter()
             .rev()
-            .find(|line| line.starts_with("rundown: unloaded:"))
+            .find(|message| message.text.starts_with("rundown: unloaded:"))
             .context("DriverUnload wrote no report")?;
-        ensure!(report.ends_with("pool in use 0 bytes in 0 blocks"), "the unload leaked: `{report}`");
+        ensure!(report.text.ends_with("pool in use 0 bytes in 0 blocks"), "the unload leaked: `{}`", report.text);
+        // The report of a clean unload is information, logged under the drivers' own component.
+        ensure!(
+            report.is_ihvdriver(DebugLevel::Info),
+            "the unload report did not come from DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL): \
+             component and importance bits {:?}",
+            report.filter
+        );
+        let log: Vec<String> = messages.into_iter().map(|message| message.text).collect();
         ensure!(
             log.iter().any(|line| line == "rundown: run-down invariant violations seen: 0"),
             "the driver saw run-down invariants broken (or did not say):\n{}",

@@ -79,7 +79,7 @@ pub fn run() -> Result<()> {
         "  - DriverUnload ran and {}",
         if unloaded { "left 0 bytes of pool in use" } else { "did NOT report its pool back to zero" }
     );
-    println!("The driver's DbgPrint log ({}):", host_log.display());
+    println!("The drivers' DbgPrintEx log ({}):", host_log.display());
     for line in &log {
         println!("  | {line}");
     }

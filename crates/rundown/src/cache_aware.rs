@@ -8,10 +8,11 @@ use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 use crate::irql::{Apc, AtMost, Dispatch, Irql};
 use crate::protection::sealed::RawProtection;
-use crate::provider::{Provider, Selected};
-use crate::{Protection, RundownGuard, RundownOwner};
+use crate::provider::portable::Summary;
+use crate::provider::{CacheAwareBlock, Provider, Selected};
+use crate::{Protection, RundownGuard, RundownOwner, RundownState};
 
-type Block = <Selected as Provider>::CacheAware;
+type Block = CacheAwareBlock;
 
 /// Lifecycle phases, tracked so that a new owner can bring the reference back to active.
 const ACTIVE: u8 = 0;
@@ -23,8 +24,10 @@ const COMPLETED: u8 = 2;
 /// Acquire and release touch only the current processor's word, so holders on different
 /// processors do not contend; the wait visits every word. It offers the same guards and owner as
 /// [`RundownRef`](crate::RundownRef). The block comes from nonpaged pool
-/// ([`allocate`](Self::allocate)) or from memory the caller provides
-/// ([`initialize_in`](Self::initialize_in), sized by [`required_size`](Self::required_size)).
+/// ([`allocate`](Self::allocate), [`allocate_with_tag`](Self::allocate_with_tag)), from memory
+/// the caller provides ([`initialize_in`](Self::initialize_in), sized by
+/// [`required_size`](Self::required_size)), or from C code that initialized it
+/// ([`from_raw`](Self::from_raw)); [`as_ptr`](Self::as_ptr) hands it to C.
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
@@ -82,13 +85,98 @@ impl core::fmt::Display for StorageTooSmall {
 
 impl core::error::Error for StorageTooSmall {}
 
+/// A pool tag: the four characters a pool dump (`!poolused`, PoolMon) shows for a block.
+///
+/// The bytes are in memory order, as the dump shows them: `PoolTag::new(*b"Abcd")` is C's
+/// `'dcbA'`. Each must be printable ASCII (0x20 to 0x7E), as `ExAllocatePoolWithTag` asks.
+///
+/// ```
+/// use rundown::PoolTag;
+///
+/// const TAG: PoolTag = PoolTag::new(*b"MyDr");
+/// assert_eq!(TAG.get(), u32::from_le_bytes(*b"MyDr"));
+/// assert_eq!(format!("{TAG}"), "MyDr");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct PoolTag(u32);
+
+impl PoolTag {
+    /// The crate's tag, `Rdcw`, which [`CacheAwareRundownRef::allocate`] uses.
+    ///
+    /// ```
+    /// assert_eq!(rundown::PoolTag::DEFAULT.to_string(), "Rdcw");
+    /// ```
+    pub const DEFAULT: Self = Self(crate::provider::portable::DEFAULT_POOL_TAG);
+
+    /// The tag of these four characters.
+    ///
+    /// ```
+    /// let tag = rundown::PoolTag::new(*b"Rd01");
+    /// assert_eq!(tag.get(), 0x3130_6452);
+    /// ```
+    ///
+    /// # Panics
+    /// If a byte is not printable ASCII; in a `const` that is a compile error.
+    #[must_use]
+    pub const fn new(tag: [u8; 4]) -> Self {
+        let mut index = 0;
+        while index < tag.len() {
+            assert!(tag[index] >= 0x20 && tag[index] <= 0x7e, "a pool tag's characters are printable ASCII");
+            index += 1;
+        }
+        Self(u32::from_le_bytes(tag))
+    }
+
+    /// The `ULONG` NT's pool routines take.
+    ///
+    /// ```
+    /// assert_eq!(rundown::PoolTag::new(*b"Abcd").get(), u32::from_le_bytes(*b"Abcd"));
+    /// ```
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl core::fmt::Display for PoolTag {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.to_le_bytes().iter().try_for_each(|byte| core::fmt::Write::write_char(f, char::from(*byte)))
+    }
+}
+
+impl core::fmt::Debug for PoolTag {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "PoolTag(\"{self}\")")
+    }
+}
+
 impl CacheAwareRundownRef<'static> {
-    /// Allocates and initializes one from nonpaged pool (`ExAllocateCacheAwareRundownProtection`);
-    /// `None` when pool is exhausted.
+    /// Allocates and initializes one from nonpaged pool (`ExAllocateCacheAwareRundownProtection`)
+    /// with the crate's tag, [`PoolTag::DEFAULT`]; `None` when pool is exhausted.
     #[must_use]
     pub fn allocate(irql: &Irql<impl AtMost<Apc>>) -> Option<Self> {
+        Self::allocate_with_tag(PoolTag::DEFAULT, irql)
+    }
+
+    /// Allocates and initializes one from nonpaged pool with the caller's pool tag
+    /// (`ExAllocateCacheAwareRundownProtection(NonPagedPoolNx, tag)`); `None` when pool is
+    /// exhausted. [`free`](Self::free) (or a drop) gives it back.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{CacheAwareRundownRef, PoolTag};
+    ///
+    /// const TAG: PoolTag = PoolTag::new(*b"MyDr");
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate_with_tag(TAG, &irql).expect("pool");
+    /// # assert_eq!(rundown::simulation::pool_blocks(TAG), 1);
+    /// shared.free(&irql);
+    /// ```
+    #[must_use]
+    pub fn allocate_with_tag(tag: PoolTag, irql: &Irql<impl AtMost<Apc>>) -> Option<Self> {
         irql.debug_assert_current();
-        let block = Selected::cache_aware_allocate()?;
+        let block = Selected::cache_aware_allocate_with_tag(tag.get())?;
         Some(Self { block, from_pool: true, phase: AtomicU8::new(ACTIVE), storage: PhantomData })
     }
 }
@@ -105,6 +193,11 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// Initializes one in caller memory (`ExInitializeRundownProtectionCacheAware`). In a driver
     /// the storage must be nonpaged.
     ///
+    /// NT lays the block out from the size it is given; this passes
+    /// [`required_size`](Self::required_size), as NT's contract asks, even when `storage` is
+    /// larger (on one processor a larger size can give NT no word at all), so the block has one
+    /// word per processor and the rest of `storage` is unused.
+    ///
     /// # Errors
     /// [`StorageTooSmall`] when `storage` holds fewer bytes than
     /// [`required_size`](Self::required_size).
@@ -119,9 +212,119 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         }
         let block = NonNull::from(storage).cast::<Block>();
         // SAFETY: the exclusive borrow gives `provided >= required` writable, pointer-aligned
-        // bytes for `'storage`, which the new value keeps borrowed.
-        unsafe { Selected::cache_aware_initialize(block, provided) };
+        // bytes for `'storage`, which the new value keeps borrowed; `required` is
+        // `ExSizeOfRundownProtectionCacheAware`'s value.
+        unsafe { Selected::cache_aware_initialize(block, required) };
         Ok(Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), storage: PhantomData })
+    }
+
+    /// Takes over an `EX_RUNDOWN_REF_CACHE_AWARE` that C code initialized
+    /// (`ExInitializeRundownProtectionCacheAware` in its own memory, or
+    /// `ExAllocateCacheAwareRundownProtection`). The value never frees the block: whoever
+    /// allocated it frees it, after the value is gone.
+    ///
+    /// The value is the block's owner side: [`owner`](Self::owner) takes the owner's capability
+    /// (without reinitializing an active block), and C code may go on acquiring and releasing.
+    /// Dropping the value leaves the block as the last owner left it.
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// use core::ptr::NonNull;
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::{CacheAwareBlock, Provider, Selected};
+    /// use rundown::CacheAwareRundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// // C: a device extension with room for the block, initialized with NT's routines.
+    /// let size = Selected::cache_aware_size();
+    /// let mut extension = vec![MaybeUninit::<usize>::uninit(); size.div_ceil(8)];
+    /// let block = NonNull::from(extension.as_mut_slice()).cast::<CacheAwareBlock>();
+    /// // SAFETY: `size` writable, pointer-aligned, unused bytes.
+    /// unsafe { Selected::cache_aware_initialize(block, size) };
+    ///
+    /// // SAFETY: initialized and active; the extension outlives `shared` and is not moved; C
+    /// // only acquires and releases meanwhile, and frees nothing.
+    /// let mut shared = unsafe { CacheAwareRundownRef::from_raw(block) };
+    /// assert_eq!(shared.as_ptr(), block.as_ptr());
+    /// let owner = shared.owner(&irql);
+    /// let _owner = owner.wait_for_release(&irql).completed(&irql);
+    /// ```
+    ///
+    /// # Safety
+    /// - `block` points to an `EX_RUNDOWN_REF_CACHE_AWARE` that the selected provider's
+    ///   `ExInitializeRundownProtectionCacheAware` or `ExAllocateCacheAwareRundownProtection`
+    ///   initialized (C's NT routines with the `ntoskrnl` feature), and that is active: not run
+    ///   down, or reinitialized since.
+    /// - The block, and the words it names, stay valid and in place for `'storage` and as long as
+    ///   the value lives; in a driver they are nonpaged. Nobody frees them meanwhile.
+    /// - The value is the only owner: while it lives, nobody else (C included) waits on,
+    ///   completes, reinitializes or frees the block. Others may acquire and release.
+    #[must_use]
+    pub unsafe fn from_raw(block: NonNull<CacheAwareBlock>) -> Self {
+        let this = Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), storage: PhantomData };
+        debug_assert!(
+            matches!(this.state(), RundownState::Granting { .. }),
+            "CacheAwareRundownRef::from_raw over a block that is not active"
+        );
+        this
+    }
+
+    /// The `PEX_RUNDOWN_REF_CACHE_AWARE` to hand to C code, which may acquire and release
+    /// through it (`ExAcquireRundownProtectionCacheAware`, ...) while the reference lives.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::{Provider, Selected};
+    /// use rundown::CacheAwareRundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let block = shared.as_ptr();
+    /// // SAFETY: C's view: an initialized block, alive while `shared` is; released once.
+    /// unsafe {
+    ///     assert!(Selected::cache_aware_acquire(&*block, 1));
+    ///     Selected::cache_aware_release(&*block, 1);
+    /// }
+    /// shared.free(&irql);
+    /// ```
+    #[must_use]
+    pub fn as_ptr(&self) -> *mut CacheAwareBlock {
+        self.block.as_ptr()
+    }
+
+    /// What the per-processor words say, read one after another: for a debugger or a log line.
+    /// Another thread may change them at once, so this decides nothing.
+    ///
+    /// [`Granting`](RundownState::Granting) counts the holders as the wrapping sum over the
+    /// words (a holder that moved between processors left one word high and another low); read
+    /// while holders move, the sum may be off, and a sum below zero shows as 0.
+    /// [`RunningDown`](RundownState::RunningDown) means a wait block is installed and the wait has
+    /// not returned; [`Closed`](RundownState::Closed), that the wait returned (or the run down
+    /// completed) and nothing is granted until a new owner reinitializes.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{CacheAwareRundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let owner = shared.owner(&irql);
+    /// let guard = owner.protection().acquire_many(rundown::count!(2), &irql).expect("active");
+    /// assert_eq!(owner.protection().state(), RundownState::Granting { holders: 2 });
+    /// drop(guard);
+    /// let owner = owner.wait_for_release(&irql);
+    /// assert_eq!(owner.protection().state(), RundownState::Closed);
+    /// ```
+    #[must_use]
+    pub fn state(&self) -> RundownState {
+        if self.phase.load(Relaxed) != ACTIVE {
+            return RundownState::Closed;
+        }
+        match self.block().summary() {
+            Summary::Granting(holders) => RundownState::Granting { holders: holders.max(0).cast_unsigned() },
+            Summary::Closed => RundownState::Closed,
+            Summary::WaitInstalled => RundownState::RunningDown,
+        }
     }
 
     /// Takes the owner's capability, first finishing whatever lifecycle an earlier owner left
@@ -167,8 +370,9 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         RundownGuard::acquire(self, count)
     }
 
-    /// Frees a pool-allocated reference (`ExFreeCacheAwareRundownProtection`); caller storage is
-    /// simply given back. Dropping does the same after checking IRQL at run time.
+    /// Frees a pool-allocated reference (`ExFreeCacheAwareRundownProtection`); caller storage, and
+    /// a block taken over with [`from_raw`](Self::from_raw), are simply given back. Dropping does
+    /// the same after checking IRQL at run time.
     pub fn free(self, irql: &Irql<impl AtMost<Apc>>) {
         irql.debug_assert_current();
         let this = core::mem::ManuallyDrop::new(self);
@@ -194,7 +398,9 @@ impl<'storage> CacheAwareRundownRef<'storage> {
 
 impl Drop for CacheAwareRundownRef<'_> {
     fn drop(&mut self) {
-        if Irql::<Apc>::check().is_some() {
+        if !self.from_pool {
+            // Caller storage, or a block C code owns: nothing to give back.
+        } else if Irql::<Apc>::check().is_some() {
             // SAFETY: dropped, so unused afterwards; IRQL just checked.
             unsafe { self.release_storage() };
         } else {
@@ -205,7 +411,11 @@ impl Drop for CacheAwareRundownRef<'_> {
 
 impl core::fmt::Debug for CacheAwareRundownRef<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CacheAwareRundownRef").field("from_pool", &self.from_pool).finish_non_exhaustive()
+        f.debug_struct("CacheAwareRundownRef")
+            .field("state", &self.state())
+            .field("slots", &self.block().number())
+            .field("from_pool", &self.from_pool)
+            .finish()
     }
 }
 

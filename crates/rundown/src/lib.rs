@@ -57,7 +57,7 @@ mod rundown_ref;
 mod spin_lock;
 pub mod sync;
 
-pub use cache_aware::{CacheAwareRundownRef, StorageTooSmall};
+pub use cache_aware::{CacheAwareRundownRef, PoolTag, StorageTooSmall};
 pub use guard::RundownGuard;
 pub use holds::{Loan, RundownHolds, Taken};
 pub use object::{Access, ObjectOwner, Rundown};

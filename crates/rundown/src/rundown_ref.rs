@@ -80,21 +80,130 @@ impl RundownRef {
         RundownGuard::acquire(self, count)
     }
 
-    /// The `PEX_RUNDOWN_REF` to hand to C code.
+    /// The `PEX_RUNDOWN_REF` to hand to C code: the address of the `EX_RUNDOWN_REF` word, valid
+    /// while the reference lives. C may acquire and release through it; only the owner waits,
+    /// completes and reinitializes.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::{Provider, Selected};
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let run_ref = shared.as_ptr();
+    /// // SAFETY: C's view: an initialized word, alive while `shared` is; released once.
+    /// unsafe {
+    ///     assert!(Selected::acquire(&*run_ref));
+    ///     assert!(shared.acquire(&irql).is_some());
+    ///     Selected::release(&*run_ref);
+    /// }
+    /// ```
     #[must_use]
-    pub fn as_ptr(&self) -> *mut core::ffi::c_void {
-        core::ptr::from_ref(self).cast_mut().cast()
+    pub fn as_ptr(&self) -> *mut RundownWord {
+        core::ptr::from_ref(&self.word).cast_mut()
     }
 
-    /// Views an `EX_RUNDOWN_REF` that C code owns.
+    /// Views an `EX_RUNDOWN_REF` that C code (or a device extension) holds and already
+    /// initialized (`ExInitializeRundownProtection`), to acquire on it from Rust. To run it down
+    /// from Rust as well, the one owner then calls [`assume_owner`](Self::assume_owner).
+    ///
+    /// `RundownRef` is `#[repr(transparent)]` over the word, so the reference is the word itself:
+    /// no copy, and C sees every change at once. The wait block lives on the waiter's stack, so
+    /// nothing needs pinning beyond the word staying where it is.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::{Provider, RundownWord, Selected};
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// // C: `EX_RUNDOWN_REF Ref; ExInitializeRundownProtection(&Ref);`
+    /// let c_word = RundownWord::new(0);
+    /// // SAFETY: a word nobody else uses yet.
+    /// unsafe { Selected::initialize(&c_word) };
+    ///
+    /// // SAFETY: initialized and active; it outlives `shared` and stays in place.
+    /// let shared = unsafe { RundownRef::from_raw(c_word.as_ptr().cast()) };
+    /// let guard = shared.acquire(&irql).expect("active");
+    /// assert_eq!(c_word.load(Relaxed), 2, "C sees one holder");
+    /// drop(guard);
+    /// ```
     ///
     /// # Safety
-    /// `run_ref` points to an initialized, pointer-aligned `EX_RUNDOWN_REF` that stays valid for
-    /// `'a` and is only used through run-down routines meanwhile.
+    /// - `run_ref` points to an initialized `EX_RUNDOWN_REF` (pointer-sized and -aligned): set up
+    ///   by `ExInitializeRundownProtection` (or this crate). Any state of its lifecycle will do:
+    ///   once run down, acquires fail.
+    /// - It stays valid and at the same address for `'a`, and in a driver it is nonpaged.
+    /// - For `'a` it is used only through the run-down routines (NT's, or this crate's), and
+    ///   by one owner: whoever waits, completes and reinitializes it, C code or Rust (through
+    ///   [`assume_owner`](Self::assume_owner)), is the only one that does.
+    #[must_use]
+    pub unsafe fn from_raw<'a>(run_ref: *mut RundownWord) -> &'a Self {
+        // SAFETY: `RundownRef` is a transparent `EX_RUNDOWN_REF` word; the caller promises a
+        // valid, initialized one for `'a`.
+        unsafe { &*run_ref.cast::<Self>() }
+    }
+
+    /// [`from_raw`](Self::from_raw) for an untyped pointer: a `PVOID`, or a `PEX_RUNDOWN_REF` as
+    /// another crate declares it.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::RundownWord;
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let c_word = RundownWord::new(0); // ExInitializeRundownProtection's value
+    /// // SAFETY: initialized and active; it outlives `shared` and stays in place.
+    /// let shared = unsafe { RundownRef::from_ptr(c_word.as_ptr().cast()) };
+    /// assert!(shared.acquire(&irql).is_some());
+    /// ```
+    ///
+    /// # Safety
+    /// As [`from_raw`](Self::from_raw).
     #[must_use]
     pub unsafe fn from_ptr<'a>(run_ref: *mut core::ffi::c_void) -> &'a Self {
-        // SAFETY: `RundownRef` is a transparent `EX_RUNDOWN_REF`; validity is the caller's promise.
-        unsafe { &*run_ref.cast::<Self>() }
+        // SAFETY: forwarded contract; the pointer names an `EX_RUNDOWN_REF` word.
+        unsafe { Self::from_raw(run_ref.cast()) }
+    }
+
+    /// Takes the owner's capability over a reference that is already initialized and active,
+    /// without initializing it: for an `EX_RUNDOWN_REF` from [`from_raw`](Self::from_raw) or
+    /// shared with C, where [`owner`](Self::owner)'s exclusive borrow cannot be had (and its
+    /// `ExInitializeRundownProtection` would wipe counts C holds).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::provider::{Provider, RundownWord, Selected};
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let c_word = RundownWord::new(0);
+    /// // SAFETY: a word nobody else uses yet.
+    /// unsafe { Selected::initialize(&c_word) };
+    /// // SAFETY: initialized and active, alive and in place; Rust is the only owner from here on.
+    /// let shared = unsafe { RundownRef::from_raw(c_word.as_ptr().cast()) };
+    /// // SAFETY: as above: no other owner exists, and the reference is active.
+    /// let owner = unsafe { shared.assume_owner() };
+    /// let owner = owner.wait_for_release(&irql).completed(&irql);
+    /// assert!(shared.acquire(&irql).is_none());
+    /// let _owner = owner.reinitialize(&irql);
+    /// ```
+    ///
+    /// # Safety
+    /// - The reference is active: initialized, not run down (or reinitialized since).
+    /// - The returned owner, and each owner it becomes, is the only one: while any lives, nobody
+    ///   else (C code included) waits on, completes or reinitializes the reference, and no other
+    ///   owner is taken ([`owner`](Self::owner) cannot be, while `self` is borrowed).
+    pub unsafe fn assume_owner(&self) -> RundownOwner<'_, Self> {
+        debug_assert!(
+            matches!(self.state(), RundownState::Granting { .. }),
+            "RundownRef::assume_owner on a reference that is not active"
+        );
+        // SAFETY: the caller promises that no other owner exists and that the reference is active.
+        unsafe { RundownOwner::new(self) }
     }
 }
 

@@ -70,6 +70,18 @@ pub(crate) fn processor_count() -> u32 {
     unsafe { KeQueryActiveProcessorCountEx(ALL_PROCESSOR_GROUPS) }.max(1)
 }
 
+/// `KeGetRecommendedSharedDataAlignment`'s value on the machines drivers run on: their largest
+/// cache line, 64 bytes on x86_64 and ARM64.
+///
+/// A constant rather than the import: this environment with the portable provider is the driver
+/// that runs in Wine, and Wine 8's ntoskrnl.exe exports `KeGetRecommendedSharedDataAlignment` as
+/// a stub that raises an exception when called (its export is `__wine_stub_…`, as
+/// `IoCsqInsertIrp`'s is). With the `ntoskrnl` feature NT sizes its blocks itself and this is
+/// not used.
+pub(crate) const fn recommended_shared_data_alignment() -> u32 {
+    64
+}
+
 /// The processor the caller runs on (it may move at IRQL < DISPATCH_LEVEL).
 #[inline]
 pub(crate) fn current_processor() -> u32 {
@@ -139,10 +151,12 @@ pub(crate) unsafe fn pool_allocate(size: usize, align: usize, tag: u32) -> *mut 
     unsafe { ExAllocatePoolWithTag(NON_PAGED_POOL_NX, size, tag) }.cast()
 }
 
-/// Returns pool from [`pool_allocate`].
+/// Returns pool from [`pool_allocate`] (`ExFreePoolWithTag`). A `tag` of 0 asks for no tag check,
+/// like `ExFreePool`, with which NT's own `ExFreeCacheAwareRundownProtection` frees (WRK
+/// ex/rundown.c).
 ///
 /// # Safety
-/// `block` came from `pool_allocate` with `tag` and is not used afterwards.
+/// `block` came from `pool_allocate` with `tag` (or `tag` is 0) and is not used afterwards.
 pub(crate) unsafe fn pool_free(block: *mut u8, _size: usize, _align: usize, tag: u32) {
     // SAFETY: the caller passes a live pool block and its tag.
     unsafe { ExFreePoolWithTag(block.cast(), tag) }

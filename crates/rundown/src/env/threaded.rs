@@ -11,9 +11,14 @@ use super::tracked_cell::UnsafeCell;
 use threads::sync::atomic::AtomicBool;
 pub(crate) use threads::sync::atomic::AtomicUsize;
 
-/// How many run-down slots a cache-aware reference spreads over. On the host this is the number
-/// of processors the process may use; under loom it is two, the smallest that shows migration.
+/// How many run-down slots a cache-aware reference spreads over (NT's `KeNumberProcessors`). On
+/// the host this is the number of processors the process may use; under loom it is two, the
+/// smallest that shows migration. A test may pretend otherwise for its own thread
+/// ([`simulation::set_processor_count`]).
 pub(crate) fn processor_count() -> u32 {
+    if let Some(count) = PROCESSORS.with(Cell::get) {
+        return count;
+    }
     if cfg!(loom) {
         return 2;
     }
@@ -21,11 +26,24 @@ pub(crate) fn processor_count() -> u32 {
     u32::try_from(available).unwrap_or(u32::MAX)
 }
 
+/// `KeGetRecommendedSharedDataAlignment`: the stride that keeps two processors' data off one
+/// cache line. NT returns its largest cache line, 64 bytes on the x86_64 and ARM64 machines this
+/// model stands in for.
+pub(crate) const fn recommended_shared_data_alignment() -> u32 {
+    64
+}
+
 threads::thread_local! {
     #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
     static IRQL: Cell<u8> = Cell::new(0);
     #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
     static PROCESSOR: Cell<Option<u32>> = Cell::new(None);
+}
+
+// The OS thread's, even under loom: `simulation::processor_count` is also asked outside a loom
+// model, where loom's thread-locals cannot be reached (under loom every model thread shares it).
+std::thread_local! {
+    static PROCESSORS: Cell<Option<u32>> = const { Cell::new(None) };
 }
 
 /// The calling thread's modelled IRQL.
@@ -92,7 +110,7 @@ impl RawSpinLock {
 /// rundown::simulation::run_on_processor(None);
 /// ```
 pub mod simulation {
-    use super::{Cell, PROCESSOR};
+    use super::{Cell, PROCESSOR, PROCESSORS};
 
     /// Makes the calling thread report `processor` as its current processor, as if the scheduler
     /// had moved it there; `None` goes back to the real processor number.
@@ -105,26 +123,96 @@ pub mod simulation {
     pub fn processor_count() -> u32 {
         super::processor_count()
     }
-}
 
-/// Pool memory: the global allocator stands in for nonpaged pool.
-///
-/// # Safety
-/// `size` must be non-zero and `align` a power of two.
-pub(crate) unsafe fn pool_allocate(size: usize, align: usize, _tag: u32) -> *mut u8 {
-    match core::alloc::Layout::from_size_align(size, align) {
-        // SAFETY: the caller guarantees a non-zero size.
-        Ok(layout) => unsafe { std::alloc::alloc(layout) },
-        Err(_) => core::ptr::null_mut(),
+    /// Makes the calling thread see a machine with `count` processors (NT's `KeNumberProcessors`)
+    /// when it sizes, initializes or allocates a cache-aware reference; `None` goes back to the
+    /// real count. Other threads are not affected (under loom, other OS threads).
+    ///
+    /// On one processor NT gives each slot only the 8 bytes of an `EX_RUNDOWN_REF`, so this is
+    /// how a host test sees that layout.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{simulation, CacheAwareRundownRef};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// simulation::set_processor_count(Some(1));
+    /// assert_eq!(CacheAwareRundownRef::required_size(&irql), 0x18 + 8);
+    /// simulation::set_processor_count(Some(4));
+    /// assert_eq!(CacheAwareRundownRef::required_size(&irql), 0x18 + 64 * (4 + 1));
+    /// simulation::set_processor_count(None);
+    /// ```
+    ///
+    /// # Panics
+    /// If `count` is `Some(0)`: NT always counts at least one processor.
+    pub fn set_processor_count(count: Option<u32>) {
+        assert_ne!(count, Some(0), "a machine has at least one processor");
+        PROCESSORS.with(|cell: &Cell<Option<u32>>| cell.set(count));
+    }
+
+    /// How many pool blocks tagged `tag` are allocated now: the host's stand-in for a pool-tag
+    /// dump (`!poolused`, PoolMon).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{simulation, CacheAwareRundownRef, PoolTag};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let tag = PoolTag::new(*b"Doc1");
+    /// let shared = CacheAwareRundownRef::allocate_with_tag(tag, &irql).expect("pool");
+    /// assert_eq!(simulation::pool_blocks(tag), 1);
+    /// shared.free(&irql);
+    /// assert_eq!(simulation::pool_blocks(tag), 0);
+    /// ```
+    #[must_use]
+    pub fn pool_blocks(tag: crate::PoolTag) -> usize {
+        super::pool_table().iter().filter(|(_, recorded)| *recorded == tag.get()).count()
     }
 }
 
-/// Returns memory from [`pool_allocate`].
+/// The pool blocks in use, with their tags: what NT keeps in each block's `POOL_HEADER`, kept to
+/// the side so that a block is exactly the size asked for.
+static POOL: std::sync::Mutex<std::vec::Vec<(usize, u32)>> = std::sync::Mutex::new(std::vec::Vec::new());
+
+fn pool_table() -> std::sync::MutexGuard<'static, std::vec::Vec<(usize, u32)>> {
+    // A panic while the table was locked cannot have left it half-updated: each update is one
+    // push or one swap_remove.
+    POOL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Pool memory (`ExAllocatePoolWithTag`): the global allocator stands in for nonpaged pool, and
+/// the tag is recorded for [`simulation::pool_blocks`].
 ///
 /// # Safety
-/// `block` came from `pool_allocate(size, align, tag)` with the same `size` and `align`, and is
+/// `size` must be non-zero and `align` a power of two.
+pub(crate) unsafe fn pool_allocate(size: usize, align: usize, tag: u32) -> *mut u8 {
+    let Ok(layout) = core::alloc::Layout::from_size_align(size, align) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: the caller guarantees a non-zero size.
+    let block = unsafe { std::alloc::alloc(layout) };
+    if !block.is_null() {
+        pool_table().push((block.addr(), tag));
+    }
+    block
+}
+
+/// Returns memory from [`pool_allocate`] (`ExFreePoolWithTag`). A `tag` of 0 frees whatever tag
+/// the block has, as `ExFreePool` does; any other tag must be the block's, or this panics as NT
+/// bug-checks (`BAD_POOL_CALLER`).
+///
+/// # Safety
+/// `block` came from `pool_allocate(size, align, _)` with the same `size` and `align`, and is
 /// not used afterwards.
-pub(crate) unsafe fn pool_free(block: *mut u8, size: usize, align: usize, _tag: u32) {
+pub(crate) unsafe fn pool_free(block: *mut u8, size: usize, align: usize, tag: u32) {
+    {
+        let mut table = pool_table();
+        let index = table.iter().position(|(address, _)| *address == block.addr());
+        let index = index.expect("BAD_POOL_CALLER: freeing a block that is not allocated pool");
+        let recorded = table[index].1;
+        assert!(tag == 0 || tag == recorded, "BAD_POOL_CALLER: freed with tag {tag:#x}, allocated with {recorded:#x}");
+        table.swap_remove(index);
+    }
     // SAFETY: the caller passes the layout the block was allocated with, which was valid then.
     let layout = unsafe { core::alloc::Layout::from_size_align_unchecked(size, align) };
     // SAFETY: the block came from `alloc` with this layout.

@@ -11,7 +11,7 @@ mod ntoskrnl;
 #[cfg(feature = "ntoskrnl")]
 pub use ntoskrnl::{NtCacheAware, Ntoskrnl};
 
-pub use portable::Portable;
+pub use portable::{CacheAwareBlock, Portable};
 
 /// The provider behind [`RundownRef`](crate::RundownRef) and
 /// [`CacheAwareRundownRef`](crate::CacheAwareRundownRef) in this build.
@@ -98,14 +98,35 @@ pub unsafe trait Provider {
     /// `ExSizeOfRundownProtectionCacheAware`.
     fn cache_aware_size() -> usize;
 
-    /// `ExAllocateCacheAwareRundownProtection` from nonpaged pool; `None` when pool is exhausted.
-    fn cache_aware_allocate() -> Option<core::ptr::NonNull<Self::CacheAware>>;
+    /// `ExAllocateCacheAwareRundownProtection(NonPagedPoolNx, tag)`; `None` when pool is
+    /// exhausted. `tag` is the pool tag, the four characters of a pool dump in memory order
+    /// (`u32::from_le_bytes(*b"Abcd")`, C's `'dcbA'`).
+    ///
+    /// ```
+    /// use rundown::provider::{Portable, Provider};
+    ///
+    /// let block = Portable::cache_aware_allocate_with_tag(u32::from_le_bytes(*b"Doc2")).expect("pool");
+    /// // SAFETY: from `cache_aware_allocate_with_tag`, unused, and not used again.
+    /// unsafe { Portable::cache_aware_free(block) };
+    /// ```
+    fn cache_aware_allocate_with_tag(tag: u32) -> Option<core::ptr::NonNull<Self::CacheAware>>;
 
-    /// `ExInitializeRundownProtectionCacheAware`.
+    /// [`Provider::cache_aware_allocate_with_tag`] with the crate's tag, `Rdcw`
+    /// ([`PoolTag::DEFAULT`](crate::PoolTag::DEFAULT)).
+    #[must_use]
+    fn cache_aware_allocate() -> Option<core::ptr::NonNull<Self::CacheAware>> {
+        Self::cache_aware_allocate_with_tag(portable::DEFAULT_POOL_TAG)
+    }
+
+    /// `ExInitializeRundownProtectionCacheAware`: lays the block out from `size` alone (NT
+    /// derives the number of words from it, not from the processor count).
     ///
     /// # Safety
-    /// `block` is writable for `size` bytes, pointer-aligned, nonpaged, unused, and `size` is at
-    /// least [`Provider::cache_aware_size`].
+    /// `block` is writable for `size` bytes, pointer-aligned, nonpaged and unused, and NT
+    /// derives at least one word from `size`: it is [`Provider::cache_aware_size`]'s value (what
+    /// NT's contract asks for), or 0x18 + 8, or 0x18 + A × (n + 1) + r with n >= 1 and r < A, A
+    /// being the recommended shared-data alignment. A larger size is not always one: on one
+    /// processor 0x18 + 16 gives NT no word.
     unsafe fn cache_aware_initialize(block: core::ptr::NonNull<Self::CacheAware>, size: usize);
 
     /// `ExFreeCacheAwareRundownProtection`.

@@ -12,27 +12,20 @@ use super::portable::{ACTIVE, COUNT_SHIFT};
 use super::{MAX_OUTSTANDING, Provider, RundownWord};
 
 /// NT's `EX_RUNDOWN_REF_CACHE_AWARE` (public symbols: `RunRefs`, `PoolToFree`, `RunRefSize`,
-/// `Number`, 24 bytes on x64). Only read, to check the overflow limit.
+/// `Number`, 24 bytes on x64): the same header the portable model lays out, so the safe types
+/// read NT's blocks (for the overflow limit and their state) with the model's code.
 ///
 /// ```ignore
 /// // Kernel builds only (feature `ntoskrnl`).
 /// assert_eq!(size_of::<rundown::provider::NtCacheAware>(), 0x18);
 /// ```
-#[repr(C)]
-pub struct NtCacheAware {
-    run_refs: *mut u8,
-    pool_to_free: *mut u8,
-    run_ref_size: u32,
-    number: u32,
-}
+pub type NtCacheAware = super::portable::CacheAwareBlock;
 
 type RawRef = *mut usize;
 type RawCacheAware = *mut NtCacheAware;
 
 /// `POOL_TYPE::NonPagedPoolNx`.
 const NON_PAGED_POOL_NX: i32 = 512;
-/// Tag of cache-aware blocks NT allocates for us, `Rdcw` in a pool dump.
-const POOL_TAG: u32 = u32::from_le_bytes(*b"Rdcw");
 
 unsafe extern "system" {
     fn ExInitializeRundownProtection(run_ref: RawRef);
@@ -137,9 +130,10 @@ unsafe impl Provider for Ntoskrnl {
         unsafe { ExSizeOfRundownProtectionCacheAware() }
     }
 
-    fn cache_aware_allocate() -> Option<NonNull<NtCacheAware>> {
-        // SAFETY: a valid pool type and tag; <= APC_LEVEL, which the safe caller's token proves.
-        NonNull::new(unsafe { ExAllocateCacheAwareRundownProtection(NON_PAGED_POOL_NX, POOL_TAG) })
+    fn cache_aware_allocate_with_tag(tag: u32) -> Option<NonNull<NtCacheAware>> {
+        // SAFETY: a valid pool type; NT stores any tag; <= APC_LEVEL, which the safe caller's
+        // token proves.
+        NonNull::new(unsafe { ExAllocateCacheAwareRundownProtection(NON_PAGED_POOL_NX, tag) })
     }
 
     unsafe fn cache_aware_initialize(block: NonNull<NtCacheAware>, size: usize) {
@@ -153,15 +147,11 @@ unsafe impl Provider for Ntoskrnl {
     }
 
     unsafe fn cache_aware_acquire(block: &NtCacheAware, count: u32) -> bool {
-        let slot_limit = MAX_OUTSTANDING / block.number.max(1) as usize;
-        let index = crate::env::current_processor() % block.number.max(1);
-        #[expect(clippy::cast_ptr_alignment, reason = "NT keeps each slot's word pointer-aligned")]
-        let slot = block.run_refs.wrapping_add(index as usize * block.run_ref_size as usize).cast::<RundownWord>();
-        // SAFETY: NT's header names `number` initialized, pointer-aligned words `run_ref_size`
-        // bytes apart; reading one atomically is what NT's own routines do concurrently.
-        let value = unsafe { (*slot).load(Relaxed) };
-        // SAFETY: forwarded contract.
-        within(value, count, slot_limit)
+        // NT's header names `Number` initialized, pointer-aligned words `RunRefSize` bytes apart
+        // (the header's invariants); reading one atomically is what NT's own routines do
+        // concurrently.
+        within(block.current_slot().load(Relaxed), count, block.slot_limit())
+            // SAFETY: forwarded contract.
             && unsafe { ExAcquireRundownProtectionCacheAwareEx(raw_block(block), count) != 0 }
     }
 

@@ -10,6 +10,7 @@ mod word;
 use wait_block::WaitBlock;
 
 pub use cache_aware::CacheAwareBlock;
+pub(crate) use cache_aware::{DEFAULT_POOL_TAG, Summary};
 
 use super::{MAX_OUTSTANDING, Provider, RundownWord};
 
@@ -82,8 +83,8 @@ unsafe impl Provider for Portable {
         cache_aware::size()
     }
 
-    fn cache_aware_allocate() -> Option<core::ptr::NonNull<CacheAwareBlock>> {
-        cache_aware::allocate()
+    fn cache_aware_allocate_with_tag(tag: u32) -> Option<core::ptr::NonNull<CacheAwareBlock>> {
+        cache_aware::allocate(tag)
     }
 
     unsafe fn cache_aware_initialize(block: core::ptr::NonNull<CacheAwareBlock>, size: usize) {

@@ -41,7 +41,7 @@ enum Step {
     Clippy,
     /// Clippy on rundown and rundown-service and their tests under `--cfg loom` (target dir `<target>/loom`)
     ClippyLoom,
-    /// cargo test on the host crates (the drivers: `driver`; tests/wine: `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000
+    /// cargo test on the host crates (the drivers: `driver`; tests/wine: `wine`): unit, integration, doc and compile-fail tests, PROPTEST_CASES=10000; rundown-service again with `cache-aware`
     Test,
     /// The loom models: rundown's (loom, loom_types) and rundown-service's (loom), release, under `--cfg loom`
     Loom,
@@ -135,6 +135,9 @@ impl Step {
                     .args(&["--exclude", "rundown-wine-tests"])
                     .env("PROPTEST_CASES", "10000")
                     .run()?
+                    // The service again with its object behind the cache-aware reference, as the
+                    // driver's `cache-aware` feature builds it.
+                    && Cargo::new(&["test", "-p", "rundown-service", "--features", "cache-aware"]).run()?
             }
             Self::Loom => Cargo::new(&["test", "-p", "rundown", "--release", "--test", "loom", "--test", "loom_types"])
                 .args(&["-p", "rundown-service", "--test", "loom", "--target-dir"])

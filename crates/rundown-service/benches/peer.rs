@@ -9,10 +9,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rundown::irql::PassiveLevel;
 use rundown::RundownRef;
+use rundown::irql::PassiveLevel;
 use rundown_abi::MAX_PAYLOAD;
-use rundown_service::{Generation, PoolUsage, Service, peer_read};
+use rundown_service::{PoolUsage, Service, peer_read};
 
 fn peer_interface(c: &mut Criterion) {
     let mut irql = PassiveLevel::check().expect("benchmark threads run at PASSIVE_LEVEL");

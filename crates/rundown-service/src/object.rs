@@ -25,7 +25,7 @@ pub const OBJECT_PROTECTION: &str = if cfg!(feature = "cache-aware") { "cache-aw
 
 /// Pool tag of the cache-aware reference's block, `RdOb` in a pool dump.
 #[cfg(feature = "cache-aware")]
-const OBJECT_POOL_TAG: u32 = u32::from_le_bytes(*b"RdOb");
+const OBJECT_POOL_TAG: rundown::PoolTag = rundown::PoolTag::new(*b"RdOb");
 
 /// Generation 1, active, behind this build's [`ObjectProtection`]; `None` when the cache-aware
 /// reference finds no pool.

@@ -6,7 +6,9 @@ use core::num::NonZeroU32;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
+use crate::env;
 use crate::irql::{Apc, AtMost, Dispatch, Irql};
+use crate::sync::{AtomicBool, Ordering::SeqCst, fence};
 use crate::protection::sealed::RawProtection;
 use crate::provider::portable::Summary;
 use crate::provider::{CacheAwareBlock, Provider, Selected};
@@ -46,6 +48,9 @@ pub struct CacheAwareRundownRef<'storage> {
     block: NonNull<Block>,
     from_pool: bool,
     phase: AtomicU8,
+    /// Set while a shared owner reinitializes the per-processor words, one after another; an
+    /// acquisition that succeeds meanwhile is undone on its own word (see `acquire_raw`).
+    resetting: AtomicBool,
     storage: PhantomData<&'storage mut [MaybeUninit<usize>]>,
 }
 
@@ -177,7 +182,7 @@ impl CacheAwareRundownRef<'static> {
     pub fn allocate_with_tag(tag: PoolTag, irql: &Irql<impl AtMost<Apc>>) -> Option<Self> {
         irql.debug_assert_current();
         let block = Selected::cache_aware_allocate_with_tag(tag.get())?;
-        Some(Self { block, from_pool: true, phase: AtomicU8::new(ACTIVE), storage: PhantomData })
+        Some(Self { block, from_pool: true, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData })
     }
 }
 
@@ -215,7 +220,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         // bytes for `'storage`, which the new value keeps borrowed; `required` is
         // `ExSizeOfRundownProtectionCacheAware`'s value.
         unsafe { Selected::cache_aware_initialize(block, required) };
-        Ok(Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), storage: PhantomData })
+        Ok(Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData })
     }
 
     /// Takes over an `EX_RUNDOWN_REF_CACHE_AWARE` that C code initialized
@@ -261,7 +266,7 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     ///   completes, reinitializes or frees the block. Others may acquire and release.
     #[must_use]
     pub unsafe fn from_raw(block: NonNull<CacheAwareBlock>) -> Self {
-        let this = Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), storage: PhantomData };
+        let this = Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData };
         debug_assert!(
             matches!(this.state(), RundownState::Granting { .. }),
             "CacheAwareRundownRef::from_raw over a block that is not active"
@@ -330,9 +335,10 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// Takes the owner's capability, first finishing whatever lifecycle an earlier owner left
     /// open (completed, then reinitialized) so that the new owner starts active.
     ///
-    /// This is how a cache-aware reference is reinitialized: its owner has no `reinitialize`
-    /// (see [`SharedReinitialize`](crate::SharedReinitialize)), and the exclusive borrow here
-    /// proves no reader can be between two per-processor words.
+    /// The exclusive borrow proves nobody holds or acquires, so the earlier lifecycle is finished
+    /// directly. A shared owner reinitializes too
+    /// ([`RundownOwner::reinitialize`](crate::RundownOwner::reinitialize), see
+    /// [`SharedReinitialize`](crate::SharedReinitialize)).
     pub fn owner(&mut self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'_, Self> {
         irql.debug_assert_current();
         let phase = self.phase.load(Relaxed);
@@ -422,10 +428,26 @@ impl core::fmt::Debug for CacheAwareRundownRef<'_> {
 impl Protection for CacheAwareRundownRef<'_> {}
 
 impl RawProtection for CacheAwareRundownRef<'_> {
+    /// `ExAcquireRundownProtectionCacheAwareEx`, safe against a shared reinitialize.
+    ///
+    /// A reinitialize resets the words one after another. An acquisition on a word already reset
+    /// succeeds; had its holder moved to a processor whose word still says "completed" and
+    /// released there, NT would follow that word's null wait block. So the acquisition runs at
+    /// `DISPATCH_LEVEL`, where the thread cannot move, and if a reset is under way it is undone
+    /// there, on the same word, and refused. An acquisition kept is one that saw no reset under
+    /// way after it succeeded: the reset, if any, had finished every word (`reinitialize_raw`
+    /// clears the flag after the last one), so wherever its holder releases, the word is active.
     #[inline]
     fn acquire_raw(&self, count: NonZeroU32) -> bool {
+        let _on_one_processor = env::OnOneProcessor::enter();
         // SAFETY: the block is initialized and the count is not zero.
-        unsafe { Selected::cache_aware_acquire(self.block(), count.get()) }
+        let acquired = unsafe { Selected::cache_aware_acquire(self.block(), count.get()) };
+        if acquired && self.resetting.load(SeqCst) {
+            // SAFETY: acquired just now, on this processor's word, which the thread has not left.
+            unsafe { Selected::cache_aware_release(self.block(), count.get()) };
+            return false;
+        }
+        acquired
     }
 
     #[inline]
@@ -447,9 +469,21 @@ impl RawProtection for CacheAwareRundownRef<'_> {
         self.phase.store(COMPLETED, Relaxed);
     }
 
+    /// `ExReInitializeRundownProtectionCacheAware` while readers may still try to acquire:
+    /// flagged, so that `acquire_raw` undoes what succeeds on a word already reset.
     unsafe fn reinitialize_raw(&self) {
+        self.resetting.store(true, SeqCst);
+        // The flag is visible before any word is reset: an acquisition that reads a reset word
+        // reads the flag after it (NT's acquire is a full barrier; the provider's is acquire).
+        fence(SeqCst);
         // SAFETY: forwarded from the owner's contract.
         unsafe { Selected::cache_aware_reinitialize(self.block()) };
+        // Every word is reset before the flag clears.
+        self.resetting.store(false, SeqCst);
         self.phase.store(ACTIVE, Relaxed);
     }
 }
+
+// `acquire_raw` refuses, on the word it succeeded on, every acquisition made while a shared
+// reinitialize resets the words, so no holder can release into a word still completed.
+impl crate::SharedReinitialize for CacheAwareRundownRef<'_> {}

@@ -462,10 +462,10 @@ impl<T, P: SharedReinitialize> ObjectOwner<'_, T, P> {
     /// assert_eq!(len, 2);
     /// ```
     ///
-    /// A cache-aware reference cannot be reinitialized while readers share it (see
-    /// [`SharedReinitialize`]), so its owner has no `exclusive`:
+    /// The same over a cache-aware reference, whose readers on different processors do not
+    /// contend (its reinitialize is safe while they share it: see [`SharedReinitialize`]):
     ///
-    /// ```compile_fail,E0599
+    /// ```
     /// # use rundown::irql::PassiveLevel;
     /// # use rundown::{CacheAwareRundownRef, Rundown};
     /// # let irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
@@ -473,6 +473,7 @@ impl<T, P: SharedReinitialize> ObjectOwner<'_, T, P> {
     /// let shared = Rundown::with_protection(protection, 0u32);
     /// let mut owner = shared.owner().expect("first claim");
     /// owner.exclusive(&irql, |value| *value += 1);
+    /// assert_eq!(*shared.try_access(&irql).expect("active again"), 1);
     /// ```
     pub fn exclusive<R>(&mut self, irql: &Irql<impl AtMost<Apc>>, work: impl FnOnce(&mut T) -> R) -> R {
         irql.debug_assert_current();

@@ -84,7 +84,7 @@ use lifecycle::{Active, Completed, Lifecycle, RunDown};
 /// | completed without a wait                | clobbers outstanding counts         | no `completed` on `Active`    |
 /// | reinitialize without a wait             | reuses an object still in use       | no `reinitialize` on `Active` |
 /// | a second wait before completed          | reads the dead wait block as a count| no wait on `RunDown`          |
-/// | cache-aware reinitialize while shared   | a migrating reader releases into a completed word | `reinitialize` needs [`SharedReinitialize`] |
+/// | cache-aware reinitialize while shared   | a migrating reader releases into a completed word | acquisitions during the reset are undone on their own word ([`SharedReinitialize`]) |
 ///
 /// Shared accessors get `&'r P` from [`RundownOwner::protection`] and acquire through it.
 ///

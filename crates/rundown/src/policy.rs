@@ -15,7 +15,7 @@
 //! | a wait while the same thread holds a guard | sleeps forever | documented, not prevented (a deadlock, not memory unsafety) |
 //! | a guard leaked with `mem::forget` | the wait sleeps forever | documented, not prevented (leaking is safe Rust) |
 //! | the cache-aware slot goes below zero after a thread moved between processors | wrapping per slot | the same; the wait adds raw words with wrapping arithmetic, then shifts |
-//! | a cache-aware reference reinitialized while readers may still acquire | one word at a time: a reader that acquires on a reinitialized word and moves to a processor whose word is still completed releases into it and dereferences NULL | **does not compile**: only [`SharedReinitialize`](crate::SharedReinitialize) references (the plain one) reinitialize through a shared owner; a cache-aware one takes a new owner through `&mut` |
+//! | a cache-aware reference reinitialized while readers may still acquire | one word at a time: a reader that acquires on a reinitialized word and moves to a processor whose word is still completed releases into it and dereferences NULL | **safe**: an acquisition runs at `DISPATCH_LEVEL` (no move) and, if a reinitialize is under way, is undone on its own word and refused ([`SharedReinitialize`](crate::SharedReinitialize)); loom model in `tests/loom_types.rs` |
 //! | a cache-aware reference dropped above `APC_LEVEL` | (no destructor in C) | its pool block is leaked rather than freed at the wrong IRQL; debug builds stop |
 
 pub use crate::provider::MAX_OUTSTANDING;

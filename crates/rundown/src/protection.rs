@@ -16,20 +16,22 @@ use core::num::NonZeroU32;
 /// ```
 pub trait Protection: sealed::RawProtection {}
 
-/// A reference its owner may reinitialize while readers still share it: only
-/// [`RundownRef`](crate::RundownRef).
+/// A reference its owner may reinitialize while readers still share it: both
+/// [`RundownRef`](crate::RundownRef) and [`CacheAwareRundownRef`](crate::CacheAwareRundownRef).
 ///
 /// A cache-aware reference is reinitialized one per-processor word at a time. A reader that
-/// acquires on a word already reinitialized and then moves to a processor whose word still says
-/// "completed" releases into that word, which in NT dereferences NULL. So its owner has no
-/// `reinitialize`; [`CacheAwareRundownRef::owner`](crate::CacheAwareRundownRef::owner) takes a new
-/// owner through `&mut`, which proves no reader is left, and reinitializes there.
+/// acquired on a word already reinitialized and then moved to a processor whose word still says
+/// "completed" would release into that word, which in NT dereferences NULL.
+/// [`CacheAwareRundownRef`](crate::CacheAwareRundownRef) closes that window: it acquires at
+/// `DISPATCH_LEVEL`, where the thread cannot move, and undoes on the same word an acquisition that
+/// succeeded while a reinitialize was under way.
 ///
 /// ```
-/// use rundown::{RundownRef, SharedReinitialize};
+/// use rundown::{CacheAwareRundownRef, RundownRef, SharedReinitialize};
 ///
 /// fn assert_shared_reinitialize<P: SharedReinitialize>() {}
 /// assert_shared_reinitialize::<RundownRef>();
+/// assert_shared_reinitialize::<CacheAwareRundownRef<'static>>();
 /// ```
 pub trait SharedReinitialize: Protection {}
 

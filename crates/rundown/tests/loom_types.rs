@@ -1,4 +1,5 @@
-//! Loom models of the types built on the run-down word: `SpinLock<T>` and `Rundown<T>`.
+//! Loom models of the types built on the run-down word: `SpinLock<T>` and `Rundown<T>` (over the
+//! plain and the cache-aware reference).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p rundown --release --test loom_types`; without
 //! `--cfg loom` this file compiles to nothing. The exploration and its bounds are those of
@@ -11,7 +12,7 @@ use loom::sync::atomic::Ordering::Relaxed;
 use loom::thread;
 
 use rundown::irql::PassiveLevel;
-use rundown::{Rundown, SpinLock};
+use rundown::{CacheAwareRundownRef, Rundown, RundownState, SpinLock, simulation};
 
 #[path = "common/loom_support.rs"]
 mod loom_support;
@@ -131,4 +132,53 @@ fn an_access_outliving_a_replace_attempt_holds_the_replace_off() {
         reader.join().expect("the reader panicked");
     });
     WAITED.assert_reached();
+}
+
+/// A cache-aware `Rundown<T>` replaced while a reader acquires, moves to the other processor and
+/// releases there. The replace resets the two per-processor words one after the other; a reader
+/// granted on the word reset first, then released into the word not yet reset, would release
+/// into a completed word (NT follows its null wait block; the portable model panics). The
+/// acquisition must be refused and undone on its own word instead, and the counts must come out
+/// even: after the replace and the reader, nobody holds, and every processor's word grants.
+#[test]
+fn cache_aware_replace_racing_a_migrating_reader_never_releases_into_a_completed_word() {
+    static GRANTED_AFTER: Reached = Reached::new("a migrating reader granted after the reinitialize");
+    static REFUSED: Reached = Reached::new("a migrating reader refused during the replace");
+
+    check(3, || {
+        let irql = passive();
+        let protection = CacheAwareRundownRef::allocate(&irql).expect("pool");
+        let shared = Arc::new(Rundown::with_protection(protection, 1u32));
+        let reader = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let irql = passive();
+                simulation::run_on_processor(Some(0));
+                match shared.try_access(&irql) {
+                    Some(access) => {
+                        let seen = *access;
+                        simulation::run_on_processor(Some(1));
+                        assert_eq!(*access, seen, "replaced under a held access");
+                        if seen == 2 {
+                            GRANTED_AFTER.mark();
+                        }
+                        drop(access);
+                    }
+                    None => REFUSED.mark(),
+                }
+                simulation::run_on_processor(None);
+            })
+        };
+        let mut owner = shared.owner().expect("the first claim");
+        assert_eq!(owner.replace(2, &irql), 1);
+        reader.join().expect("the reader panicked");
+        assert_eq!(shared.protection().state(), RundownState::Granting { holders: 0 }, "a count left behind");
+        for processor in 0..2 {
+            simulation::run_on_processor(Some(processor));
+            assert_eq!(*shared.try_access(&irql).expect("every word grants after the replace"), 2);
+        }
+        simulation::run_on_processor(None);
+    });
+    GRANTED_AFTER.assert_reached();
+    REFUSED.assert_reached();
 }

@@ -15,9 +15,9 @@
 //! # `Reinit`
 //!
 //! On a `RundownRef`, `Reinit` is the completed owner's `reinitialize`: from `Completed` it goes
-//! to `Active`; elsewhere it does not exist. A cache-aware owner has no `reinitialize` (it is not
-//! [`SharedReinitialize`](rundown::SharedReinitialize): readers could still be between two
-//! per-processor words), so there `Reinit` drops the owner and takes a new one through
+//! to `Active`; elsewhere it does not exist. On a cache-aware reference `Reinit` takes the other
+//! path, the one a cache-aware reference has besides its shared owner's `reinitialize` (which
+//! `tests/loom_types.rs` and `tests/stress.rs` cover): it drops the owner and takes a new one through
 //! `&mut` storage, which the borrow checker allows whenever no guard is live. The new owner
 //! finishes what the old one left: from `RunDown` it completes and reinitializes, from
 //! `Completed` it reinitializes, from `Active` it changes nothing; the model goes to `Active`

@@ -683,8 +683,10 @@ fn acquire_on_slot_0_and_migrate(block: &RawBlock) {
     simulation::run_on_processor(Some(1));
 }
 
-/// Row "a cache-aware reference reinitialized while readers may still acquire": why this crate
-/// gives a cache-aware owner no `reinitialize` (ui test `cache_aware_reinitialize_while_shared`).
+/// Row "a cache-aware reference reinitialized while readers may still acquire": the hazard at the
+/// provider's level, which `CacheAwareRundownRef`'s acquisition closes (it undoes, on its own word,
+/// what it gets during a reinitialize; loom model
+/// `cache_aware_replace_racing_a_migrating_reader_never_releases_into_a_completed_word`).
 ///
 /// Mid-reinitialize (slot 0 active, slot 1 completed, see [`half_reinitialized_block`]), a reader
 /// acquires on processor 0, is moved to processor 1 and releases there, into the completed slot:
@@ -707,7 +709,7 @@ fn cache_aware_reinitialized_while_shared_releases_into_a_completed_slot() {
     let panic = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: gives up, once, the protection acquired on this reference above. The slot it
         // lands on is still completed: the misuse the model is documented to stop with a panic
-        // rather than a NULL dereference, and the one the type rule keeps safe code from.
+        // rather than a NULL dereference, and the one the safe type's acquisition rules out.
         unsafe { Portable::cache_aware_release(block.get(), 1) };
     }))
     .expect_err("a release into a completed slot panics");

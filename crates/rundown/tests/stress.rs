@@ -36,13 +36,11 @@
 //! acquire and release, so that releases land on other slots than their acquires; and one in
 //! caller storage, with readers on their real processors.
 //!
-//! A `RundownRef` is reinitialized by its completed owner while the readers keep running, so one
-//! set of reader threads lives through every cycle. A cache-aware reference may only be
-//! reinitialized once no reader is left (it is not `SharedReinitialize`: a reader moving between
-//! processors mid-reinitialize would release into a slot still completed), through a new owner
-//! taken with `&mut`. So for it each cycle ends by stopping and joining its readers, and the next
-//! cycle starts new ones under the new owner (a "session", see [`stress`]); the readers of every
-//! cycle still acquire, migrate and release against the owner's wait as above.
+//! Both kinds are reinitialized by their completed owner while the readers keep running, so one
+//! set of reader threads (a "session", see [`stress`]) lives through every cycle. For the
+//! cache-aware reference that is the hard case: its words are reset one after another while
+//! readers acquire, move to another processor and release; an acquisition made during the reset
+//! must be undone on its own word, or a release lands in a word still completed.
 //!
 //! A failed check in a reader stops the test; if the owner then never gets out of a wait (a
 //! reader that panicked inside a guard's release leaves its count behind), a watchdog aborts the
@@ -265,14 +263,16 @@ impl Shared for CacheAwareRundownRef<'_> {
         self.owner(irql)
     }
 
-    /// Its owner has no `reinitialize`: a reader between two per-processor words could release
-    /// into one still completed. [`stress`] stops the readers and takes a new owner instead.
+    /// Reinitialized by its completed owner with readers still acquiring, migrating and
+    /// releasing: an acquisition that succeeds on a word already reset while others are not is
+    /// undone on that word and refused (`CacheAwareRundownRef`'s `acquire_raw`).
     fn reinitialize_shared<'r, L: AtMost<Apc>>(
         completed: RundownOwner<'r, Self, Completed>,
-        _irql: &Irql<L>,
-        _just_before: impl FnOnce(),
+        irql: &Irql<L>,
+        just_before: impl FnOnce(),
     ) -> Result<RundownOwner<'r, Self>, RundownOwner<'r, Self, Completed>> {
-        Err(completed)
+        just_before();
+        Ok(completed.reinitialize(irql))
     }
 }
 
@@ -491,13 +491,10 @@ impl Drop for StopOnDrop<'_> {
 /// Runs `cycles` owner cycles against [`READERS`] reader threads, and leaves the reference run
 /// down and completed.
 ///
-/// Readers run in sessions ([`session`]), each under one owner taken through `&mut storage`. A
-/// `RundownRef` is reinitialized by its completed owner with the readers still running, so one
-/// session covers every cycle. A cache-aware reference may not be (it is not
-/// [`SharedReinitialize`](rundown::SharedReinitialize)), so each of its cycles ends a session: the
-/// readers are stopped and joined, the completed owner is dropped, and the next session's owner,
-/// taken through `&mut`, reinitializes it. For both, a last session after the last cycle starts
-/// readers on the reinitialized reference, stops them, and runs it down.
+/// Readers run in sessions ([`session`]), each under one owner taken through `&mut storage`. Both
+/// kinds are reinitialized by their completed owner with the readers still running, so one
+/// session covers every cycle; a kind whose owner could not (`reinitialize_shared` giving the
+/// owner back) would end a session per cycle, the next owner reinitializing through `&mut`.
 fn stress<P: Shared>(storage: &mut P, world: &World, cycles: u64, processors: Processors) {
     let irql = passive();
     let done = AtomicBool::new(false);

@@ -162,6 +162,39 @@ pub(crate) unsafe fn pool_free(block: *mut u8, _size: usize, _align: usize, tag:
     unsafe { ExFreePoolWithTag(block.cast(), tag) }
 }
 
+/// `KeRaiseIrql(DISPATCH_LEVEL)` for a few instructions that must stay on one processor (a
+/// thread at `DISPATCH_LEVEL` is not rescheduled), and `KeLowerIrql` on drop. Wine emulates the
+/// `CR8` accesses (reads 0, writes ignored) and so does not pin the thread: see the README's
+/// Wine notes.
+#[must_use = "the thread may move once this drops"]
+pub(crate) struct OnOneProcessor {
+    previous_irql: u8,
+}
+
+impl OnOneProcessor {
+    /// Raises to `DISPATCH_LEVEL`, or stays where the thread is if higher.
+    #[inline]
+    pub(crate) fn enter() -> Self {
+        let current = current_irql();
+        if current >= DISPATCH_LEVEL {
+            return Self { previous_irql: current };
+        }
+        Self { previous_irql: swap_irql(DISPATCH_LEVEL) }
+    }
+}
+
+impl Drop for OnOneProcessor {
+    #[inline]
+    fn drop(&mut self) {
+        if self.previous_irql < DISPATCH_LEVEL {
+            swap_irql(self.previous_irql);
+        }
+    }
+}
+
+/// `DISPATCH_LEVEL`.
+const DISPATCH_LEVEL: u8 = <crate::irql::Dispatch as crate::irql::Level>::IRQL;
+
 /// A `KEVENT` in the waiter's wait block, exactly as NT's own run-down wait uses one.
 pub(crate) struct Event(UnsafeCell<KEvent>);
 

@@ -62,6 +62,44 @@ pub(crate) fn current_processor() -> u32 {
     PROCESSOR.with(Cell::get).unwrap_or_else(super::hardware_processor)
 }
 
+/// `KeRaiseIrql(DISPATCH_LEVEL)` for a few instructions that must stay on one processor, and
+/// the lower back on drop. The model raises the thread's IRQL and, as a raised thread cannot
+/// move, fixes its processor number until the drop (unless a test already pinned it).
+#[must_use = "the thread may move once this drops"]
+pub(crate) struct OnOneProcessor {
+    previous_irql: u8,
+    pinned_here: bool,
+}
+
+impl OnOneProcessor {
+    /// Raises to `DISPATCH_LEVEL`, or stays where the thread is if higher.
+    #[inline]
+    pub(crate) fn enter() -> Self {
+        let previous_irql = swap_irql(current_irql().max(DISPATCH_LEVEL));
+        let pinned_here = PROCESSOR.with(|processor| {
+            if processor.get().is_some() {
+                return false;
+            }
+            processor.set(Some(super::hardware_processor()));
+            true
+        });
+        Self { previous_irql, pinned_here }
+    }
+}
+
+impl Drop for OnOneProcessor {
+    #[inline]
+    fn drop(&mut self) {
+        if self.pinned_here {
+            PROCESSOR.with(|processor| processor.set(None));
+        }
+        swap_irql(self.previous_irql);
+    }
+}
+
+/// `DISPATCH_LEVEL`.
+const DISPATCH_LEVEL: u8 = <crate::irql::Dispatch as crate::irql::Level>::IRQL;
+
 /// A spin lock over the modelled IRQL: acquiring raises the thread to `DISPATCH_LEVEL`, as
 /// `KeAcquireSpinLockRaiseToDpc` does, and spins (under loom: yields) while another thread holds
 /// it.

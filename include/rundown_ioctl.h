@@ -17,10 +17,14 @@
  * FILE_WRITE_ACCESS. Every protection ACQUIRE takes belongs to the handle: closing the handle
  * releases what it still holds.
  *
+ * FIRST, VERSION. Its reply's AbiVersion must be RUNDOWN_ABI_VERSION, the contract this header
+ * describes; it also says which flavour of the driver runs and how the shared object is
+ * protected.
+ *
  * SENDING A REQUEST. Every code is METHOD_BUFFERED, and the buffer lengths are exact: the input
- * is the request struct below (none for QUERY, READ, ROTATE and STATS; WRITE's is variable, see
- * RUNDOWN_WRITE_INPUT_LENGTH), the output buffer is exactly the reply struct. On success the
- * number of bytes returned is the reply's size. All integers are little-endian.
+ * is the request struct its comment names (none where it says "Input: none"; WRITE's is
+ * variable, see RUNDOWN_WRITE_INPUT_LENGTH), the output buffer is exactly the reply struct. On
+ * success the number of bytes returned is the reply's size. All integers are little-endian.
  *   RUNDOWN_QUERY_REPLY reply;
  *   DWORD returned;
  *   BOOL ok = DeviceIoControl(device, IOCTL_RUNDOWN_QUERY, NULL, 0, &reply, sizeof reply,
@@ -121,6 +125,12 @@ extern "C" {
 #define IOCTL_RUNDOWN_STATS \
     CTL_CODE(FILE_DEVICE_RUNDOWN, 0x806, METHOD_BUFFERED, FILE_READ_ACCESS)
 
+/* IOCTL_RUNDOWN_VERSION: function 0x807, METHOD_BUFFERED, FILE_READ_ACCESS (0x8352601C).
+   Input: none. Output: RUNDOWN_VERSION_REPLY. The contract's version and the driver's build;
+   send it first. */
+#define IOCTL_RUNDOWN_VERSION \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x807, METHOD_BUFFERED, FILE_READ_ACCESS)
+
 /* IOCTL_RUNDOWN_GET_INTERFACE: function 0x8F0, METHOD_BUFFERED, FILE_ANY_ACCESS (0x835223C0).
    Kernel-mode peers only: user mode gets STATUS_ACCESS_DENIED. Its input and output are in
    rundown_interface.h. (Defined as there, so that both headers may be included.) */
@@ -134,6 +144,22 @@ extern "C" {
 #define RUNDOWN_STATE_ACTIVE       0
 #define RUNDOWN_STATE_RUNNING_DOWN 1
 #define RUNDOWN_STATE_COMPLETED    2
+
+/* The contract this header describes: RUNDOWN_VERSION_REPLY.AbiVersion. It changes only when a
+   request or reply changes in a way an existing client would misread. */
+#define RUNDOWN_ABI_VERSION 1
+
+/* RUNDOWN_VERSION_REPLY.Flavour: the driver's run-down implementation.
+     NTOSKRNL  NtosKrnl's own run-down routines (the build for Windows);
+     PORTABLE  the rundown crate's portable model with KEVENT waits (the build for Wine). */
+#define RUNDOWN_FLAVOUR_NTOSKRNL 0
+#define RUNDOWN_FLAVOUR_PORTABLE 1
+
+/* RUNDOWN_VERSION_REPLY.Protection: the shared object's run-down reference.
+     PLAIN        an EX_RUNDOWN_REF;
+     CACHE_AWARE  an EX_RUNDOWN_REF_CACHE_AWARE, one counter per processor. */
+#define RUNDOWN_PROTECTION_PLAIN       0
+#define RUNDOWN_PROTECTION_CACHE_AWARE 1
 
 /*
  * The messages. Every field lies at a multiple of its width and every struct ends with explicit
@@ -212,6 +238,14 @@ typedef struct _RUNDOWN_STATS_REPLY {
     ULONGLONG PoolBlocks;   /* Pool allocations not freed. */
 } RUNDOWN_STATS_REPLY, *PRUNDOWN_STATS_REPLY;
 
+/* VERSION's output (16 bytes). */
+typedef struct _RUNDOWN_VERSION_REPLY {
+    ULONG AbiVersion; /* RUNDOWN_ABI_VERSION for the contract this header describes. */
+    ULONG Flavour;    /* RUNDOWN_FLAVOUR_*. */
+    ULONG Protection; /* RUNDOWN_PROTECTION_*. */
+    ULONG MaxPayload; /* The largest payload WRITE accepts and READ returns. */
+} RUNDOWN_VERSION_REPLY, *PRUNDOWN_VERSION_REPLY;
+
 #pragma pack(pop)
 
 C_ASSERT(sizeof(RUNDOWN_QUERY_REPLY) == 32);
@@ -223,6 +257,7 @@ C_ASSERT(sizeof(RUNDOWN_WRITE_REQUEST) == 260);
 C_ASSERT(sizeof(RUNDOWN_WRITE_REPLY) == 8);
 C_ASSERT(sizeof(RUNDOWN_ROTATE_REPLY) == 24);
 C_ASSERT(sizeof(RUNDOWN_STATS_REPLY) == 56);
+C_ASSERT(sizeof(RUNDOWN_VERSION_REPLY) == 16);
 
 #ifdef __cplusplus
 }

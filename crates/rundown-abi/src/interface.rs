@@ -197,3 +197,11 @@ impl GetInterfaceRequest {
         Ok(Self { guid, size: r.u16(), version: r.u16() })
     }
 }
+
+crate::wire::fixed_message!(GetInterfaceRequest);
+
+/// GET_INTERFACE's output as the IOCTL table sees it: its size. The table of function pointers is
+/// filled by the driver in kernel mode and is not decoded from bytes.
+impl crate::wire::Message for RundownInterface {
+    const SIZE: usize = RundownInterface::SIZE;
+}

@@ -2,11 +2,14 @@
 //! `rundownctl`, kernel peers and fuzzers of the request decoder.
 //!
 //! - [`ctl_code`](mod@ctl_code): the WDK's `CTL_CODE` and its inverse [`CtlCode::from_raw`];
-//! - [`ioctl`]: [`FILE_DEVICE_RUNDOWN`], the [`Ioctl`] requests and [`Ioctl::decode`];
+//! - [`ioctl`]: the table of the device's requests, one row per IOCTL, from which [`Ioctl`],
+//!   its codes, [`Ioctl::decode`], the size checks, the `IOCTL_RUNDOWN_*` constants and the
+//!   [`requests`] types for typed calls ([`IoctlRequest`]) are derived ([`table`]);
 //! - [`names`]: the device's NT, DOS and Win32 names, also as UTF-16 built at compile time;
 //! - [`status`]: the [`NtStatus`] values the driver answers with;
-//! - [`wire`]: each request's input and output messages;
-//! - [`contract`]: each request's buffer sizes.
+//! - [`wire`]: each request's input and output messages ([`Message`], [`Encode`], [`Decode`]);
+//! - [`interface`]: the function table kernel-mode peers get with GET_INTERFACE;
+//! - [`peer`]: the sample peer driver's own device and table.
 //!
 //! ```
 //! use rundown_abi::{AcquireRequest, HoldsReply, Ioctl};
@@ -21,20 +24,11 @@
 //!
 //! # The contract
 //!
-//! Device type `0x8352` ([`FILE_DEVICE_RUNDOWN`], vendor range); functions `0x800..=0x806` and
-//! `0x8F0` (vendor range); every request `METHOD_BUFFERED`. All integers little-endian. Sizes
-//! in bytes.
-//!
-//! | IOCTL | code | access | input | output |
-//! |---|---|---|---|---|
-//! | QUERY | `0x83526000` | read | none (0) | [`QueryReply`] (32) |
-//! | ACQUIRE | `0x83526004` | read | [`AcquireRequest`] (4) | [`HoldsReply`] (4) |
-//! | RELEASE | `0x83526008` | read | [`ReleaseRequest`] (4) | [`HoldsReply`] (4) |
-//! | READ | `0x8352600C` | read | none (0) | [`ReadReply`] (280) |
-//! | WRITE | `0x8352A010` | write | [`WriteRequest`] (4 + `len`, `len` ≤ 256) | [`WriteReply`] (8) |
-//! | ROTATE | `0x8352A014` | write | none (0) | [`RotateReply`] (24) |
-//! | STATS | `0x83526018` | read | none (0) | [`StatsReply`] (56) |
-//! | GET_INTERFACE | `0x835223C0` | any (kernel mode only) | [`GetInterfaceRequest`] (20) | [`RundownInterface`] (72) |
+//! Device type `0x8352` ([`FILE_DEVICE_RUNDOWN`], vendor range); functions in the vendor range
+//! (`0x800` and up); every request `METHOD_BUFFERED`. All integers little-endian. Sizes in
+//! bytes. Each [`Ioctl`] variant's documentation gives its function, access, input and output as
+//! the table declares them; the repository's README renders the whole table, and its tests
+//! check that rendering against this crate.
 //!
 //! The driver checks in this order and answers the first failure:
 //!
@@ -67,6 +61,9 @@
 //! | GET_INTERFACE | a `size` below the table's | `STATUS_INVALID_PARAMETER` |
 //! | GET_INTERFACE | the driver is unloading | `STATUS_DELETE_PENDING` |
 //!
+//! A request this table does not name has no failures of its own. Each request's statuses are
+//! also its row's `failures` in the table ([`Ioctl::failures`]).
+//!
 //! ACQUIRE takes all `count` protections or none. On success the status is `STATUS_SUCCESS`
 //! and `IoStatus.Information` is the output size; on failure it is 0.
 #![no_std]
@@ -77,13 +74,13 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub mod contract;
 pub mod ctl_code;
 pub mod interface;
 pub mod ioctl;
 pub mod names;
 pub mod peer;
 pub mod status;
+pub mod table;
 pub mod wire;
 
 pub use ctl_code::{Access, CtlCode, Method, ctl_code};
@@ -91,14 +88,10 @@ pub use interface::{
     GetInterfaceRequest, Guid, InterfaceHeader, PeerHold, PeerReadResult, RUNDOWN_INTERFACE_GUID,
     RUNDOWN_INTERFACE_VERSION, RundownInterface,
 };
-pub use ioctl::{
-    BadCode, FILE_DEVICE_RUNDOWN, IOCTL_RUNDOWN_ACQUIRE, IOCTL_RUNDOWN_GET_INTERFACE, IOCTL_RUNDOWN_QUERY,
-    IOCTL_RUNDOWN_READ, IOCTL_RUNDOWN_RELEASE, IOCTL_RUNDOWN_ROTATE, IOCTL_RUNDOWN_STATS, IOCTL_RUNDOWN_WRITE, Ioctl,
-    VENDOR_FUNCTION_FIRST, VENDOR_FUNCTION_LAST,
-};
+// Everything the table declares (the enum, `BadCode`, the `IOCTL_RUNDOWN_*` codes, `requests`)
+// and every message, at the root: a row or a message added there needs no line here.
+pub use ioctl::*;
 pub use names::{DOS_DEVICE_NAME, NT_DEVICE_NAME, WIN32_PATH};
 pub use status::NtStatus;
-pub use wire::{
-    AcquireRequest, HoldsReply, MAX_PAYLOAD, ObjectState, QueryReply, ReadReply, ReleaseRequest, RotateReply,
-    StatsReply, WireError, WriteReply, WriteRequest,
-};
+pub use table::{ABI_CHECK_STATUSES, CodeError, IoctlRequest, IoctlSet};
+pub use wire::*;

@@ -22,16 +22,19 @@
 //! codes and lengths are refused as the shared device refuses them. PEER_START zeroes the counts,
 //! so PEER_STATS and PEER_STOP report the current (or last) run.
 //!
+//! The table is declared as the shared device's is ([`crate::table`]): [`PeerIoctl`] and the
+//! [`requests`] marker types come from it.
+//!
 //! ```
 //! use rundown_abi::peer::{PeerIoctl, PeerMode, PeerStartRequest};
-//! assert_eq!(PeerIoctl::decode(PeerIoctl::Start.code()), Some(PeerIoctl::Start));
+//! assert_eq!(PeerIoctl::decode(PeerIoctl::Start.code()), Ok(PeerIoctl::Start));
 //! let request = PeerStartRequest { hold_us: 100, pause_us: 0, mode: PeerMode::DISPATCH };
 //! assert_eq!(PeerStartRequest::from_bytes(&request.to_bytes()), Ok(request));
 //! ```
 
 use crate::FILE_DEVICE_RUNDOWN;
-use crate::ctl_code::{Access, Method, ctl_code};
 use crate::names::{widen_ascii, widen_ascii_nul};
+use crate::table::ioctl_table;
 use crate::wire::{Reader, WireError, Writer, check_input_len, check_output_len};
 
 /// The peer's device name in the object manager.
@@ -47,52 +50,44 @@ pub const PEER_DOS_DEVICE_NAME_W: [u16; PEER_DOS_DEVICE_NAME.len()] = widen_asci
 /// [`PEER_WIN32_PATH`] in UTF-16 with a NUL, for `CreateFileW`.
 pub const PEER_WIN32_PATH_W_NUL: [u16; PEER_WIN32_PATH.len() + 1] = widen_ascii_nul(PEER_WIN32_PATH);
 
-/// The peer's requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PeerIoctl {
-    /// Starts the worker loop.
-    Start,
-    /// Stops it and reports the final counts.
-    Stop,
-    /// Reports the counts so far.
-    Stats,
-}
-
-impl PeerIoctl {
-    /// The control code.
-    #[must_use]
-    pub const fn code(self) -> u32 {
-        match self {
-            Self::Start => ctl_code(FILE_DEVICE_RUNDOWN, 0x900, Method::Buffered, Access::Write),
-            Self::Stop => ctl_code(FILE_DEVICE_RUNDOWN, 0x901, Method::Buffered, Access::Write),
-            Self::Stats => ctl_code(FILE_DEVICE_RUNDOWN, 0x902, Method::Buffered, Access::Read),
-        }
-    }
-
-    /// The request with this exact code.
-    #[must_use]
-    pub const fn decode(code: u32) -> Option<Self> {
-        match code {
-            c if c == Self::Start.code() => Some(Self::Start),
-            c if c == Self::Stop.code() => Some(Self::Stop),
-            c if c == Self::Stats.code() => Some(Self::Stats),
-            _ => None,
-        }
-    }
-
-    /// Checks the buffer lengths: exact, as for the shared device.
+ioctl_table! {
+    /// The peer's requests, on `\Device\RundownPeer`. All use `METHOD_BUFFERED`.
     ///
-    /// # Errors
-    /// [`WireError::InputLength`], [`WireError::OutputTooSmall`] or [`WireError::OutputTooLarge`].
-    pub const fn check_lengths(self, input: usize, output: usize) -> Result<(), WireError> {
-        let (input_size, output_size) = match self {
-            Self::Start => (PeerStartRequest::SIZE, 0),
-            Self::Stop | Self::Stats => (0, PeerStats::SIZE),
-        };
-        if let Err(error) = check_input_len(input_size, input) {
-            return Err(error);
-        }
-        check_output_len(output_size, output)
+    /// ```
+    /// use rundown_abi::peer::PeerIoctl;
+    /// assert_eq!(PeerIoctl::Start.code(), 0x8352_A400);
+    /// assert_eq!(PeerIoctl::decode(0x8352_6408), Ok(PeerIoctl::Stats));
+    /// assert!(PeerIoctl::decode(rundown_abi::Ioctl::Query.code()).is_err());
+    /// ```
+    pub enum PeerIoctl in FILE_DEVICE_RUNDOWN, "rundown_abi::peer::PeerIoctl";
+    pub mod requests;
+
+    /// `IOCTL_RUNDOWN_PEER_START`: starts the worker loop.
+    Start = IOCTL_RUNDOWN_PEER_START {
+        function: 0x900,
+        method: Buffered,
+        access: Write,
+        input: PeerStartRequest,
+        output: (),
+        failures: [INVALID_PARAMETER, INVALID_DEVICE_STATE, DEVICE_BUSY],
+    }
+    /// `IOCTL_RUNDOWN_PEER_STOP`: stops it and reports the counts.
+    Stop = IOCTL_RUNDOWN_PEER_STOP {
+        function: 0x901,
+        method: Buffered,
+        access: Write,
+        input: (),
+        output: PeerStats,
+        failures: [INVALID_DEVICE_STATE, DEVICE_BUSY],
+    }
+    /// `IOCTL_RUNDOWN_PEER_STATS`: reports the counts so far.
+    Stats = IOCTL_RUNDOWN_PEER_STATS {
+        function: 0x902,
+        method: Buffered,
+        access: Read,
+        input: (),
+        output: PeerStats,
+        failures: [DEVICE_BUSY],
     }
 }
 
@@ -244,3 +239,5 @@ impl PeerStats {
 pub fn is_consistent(payload: &[u8]) -> bool {
     payload.windows(2).all(|pair| pair[0] == pair[1])
 }
+
+crate::wire::fixed_message!(PeerStartRequest, PeerStats);

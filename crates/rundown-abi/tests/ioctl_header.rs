@@ -5,7 +5,8 @@
 //! static assertion per fact computed here from the Rust definitions: for every [`Ioctl`] (so an
 //! IOCTL added in Rust and missing from the header fails, naming it) the code and its device
 //! type, function, method and access; the size of its input and output structs; every struct's
-//! size and alignment and every field's offset, width and type; the state values; the constants.
+//! size and alignment and every field's offset, width and type; the named values (the object's
+//! states, VERSION's flavours and protections); the constants.
 //! It compiles the file with `x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -pedantic -Werror`,
 //! as C++17 when `x86_64-w64-mingw32-g++` is installed, and in kernel mode together with
 //! `rundown_interface.h`. The device names are checked through the preprocessor, and the
@@ -22,9 +23,12 @@ use common::mingw::{
     CHECK_MACROS, Checks, Headers, bytes, c_literal, compile_c, compile_cpp, include_dir, preprocess, printed,
 };
 use common::wire::{
-    self, Failure, Header, Kind, Layout, TAIL_PADDING_C, abi_failures, access_c, method_c, replies, requests, states,
+    self, Failure, Header, Kind, Layout, TAIL_PADDING_C, abi_failures, access_c, method_c, replies, requests,
+    value_tables,
 };
-use rundown_abi::{DOS_DEVICE_NAME, FILE_DEVICE_RUNDOWN, Ioctl, MAX_PAYLOAD, NT_DEVICE_NAME, WIN32_PATH, WriteRequest};
+use rundown_abi::{
+    ABI_VERSION, DOS_DEVICE_NAME, FILE_DEVICE_RUNDOWN, Ioctl, MAX_PAYLOAD, NT_DEVICE_NAME, WIN32_PATH, WriteRequest,
+};
 
 /// The C type a field of this kind is declared with, and the expression whose type is checked
 /// (`member` is `((T *)0)->Field`; an array is checked through its first element, whose address
@@ -105,6 +109,7 @@ fn header_checks() -> Checks {
     let mut c = Checks::default();
     c.constant("FILE_DEVICE_RUNDOWN", "FILE_DEVICE_RUNDOWN", FILE_DEVICE_RUNDOWN.into());
     c.equal("MAX_PAYLOAD", "RUNDOWN_MAX_PAYLOAD", bytes(MAX_PAYLOAD));
+    c.equal("ABI_VERSION", "RUNDOWN_ABI_VERSION", ABI_VERSION.into());
     for ioctl in Ioctl::ALL {
         ioctl_checks(&mut c, ioctl);
     }
@@ -113,9 +118,12 @@ fn header_checks() -> Checks {
             layout_checks(&mut c, &layout);
         }
     }
-    for state in states() {
-        c.defined(state.c, &format!("ObjectState::{}", state.rust));
-        c.equal(&format!("ObjectState::{}", state.rust), state.c, state.raw.into());
+    for values in value_tables() {
+        for value in values.values {
+            let rust = format!("{}::{}", values.rust, value.rust);
+            c.defined(value.c, &rust);
+            c.equal(&rust, value.c, value.raw.into());
+        }
     }
     c
 }

@@ -1,7 +1,8 @@
 //! The README's IOCTL reference against this crate: the IOCTL table, the failures the ABI's
 //! checks decide, and the request and reply layouts are rendered here from the Rust declarations
-//! ([`Ioctl`]'s names, codes, functions, methods, access and sizes; the wire types' fields by
-//! `offset_of!`/`size_of`; [`ObjectState`](rundown_abi::ObjectState)'s values; the statuses
+//! ([`Ioctl`]'s table: names, codes, functions, methods, access, sizes and each request's own
+//! failures; the wire types' fields by `offset_of!`/`size_of`; the named values of
+//! [`ObjectState`](rundown_abi::ObjectState) and VERSION's fields; the statuses
 //! `common::wire::abi_check` answers), and each must stand in `README.md` exactly, between its
 //! marker comments (`<!-- ioctl-table:begin -->` ... `<!-- ioctl-table:end -->`). On a
 //! mismatch the test prints the block to paste.
@@ -13,8 +14,10 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::wire::{Failure, Header, Layout, TAIL_PADDING_C, abi_failures, replies, requests, short_name, states};
-use rundown_abi::{Access, FILE_DEVICE_RUNDOWN, Ioctl, Method, WriteRequest};
+use common::wire::{
+    Failure, Header, Layout, TAIL_PADDING_C, abi_failures, replies, requests, short_name, value_tables,
+};
+use rundown_abi::{ABI_CHECK_STATUSES, Access, FILE_DEVICE_RUNDOWN, Ioctl, Method, WriteRequest};
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     writeln!(out, "{}", text.as_ref()).expect("write to a String");
@@ -84,6 +87,23 @@ fn failure_table(rows: &[Failure]) -> String {
     out
 }
 
+/// Each request's own failures, as its row declares them (the prose beside the block says when
+/// each comes).
+fn own_failures() -> String {
+    let mut out = String::new();
+    let checks: Vec<_> = ABI_CHECK_STATUSES.iter().map(|status| format!("`{}`", status.name())).collect();
+    line(&mut out, format!("Besides the ABI's checks ({}), each request may answer:", checks.join(", ")));
+    line(&mut out, "");
+    line(&mut out, "| IOCTL | its own failures |");
+    line(&mut out, "|---|---|");
+    for ioctl in Ioctl::ALL {
+        let statuses: Vec<_> = ioctl.failures().iter().map(|status| format!("`{}`", status.name())).collect();
+        let statuses = if statuses.is_empty() { "none".to_owned() } else { statuses.join(", ") };
+        line(&mut out, format!("| {} | {statuses} |", short_name(ioctl)));
+    }
+    out
+}
+
 /// One message's heading and table of fields (and its tail padding).
 fn layout_table(out: &mut String, layout: &Layout, ioctls: &[Ioctl], size: &str) {
     let names: Vec<_> = ioctls.iter().map(|&ioctl| short_name(ioctl)).collect();
@@ -105,7 +125,7 @@ fn layout_table(out: &mut String, layout: &Layout, ioctls: &[Ioctl], size: &str)
     line(out, "");
 }
 
-/// The replies, with the state values after QUERY's.
+/// The replies, each followed by the named values of its fields.
 fn reply_layouts() -> String {
     let mut out = String::new();
     line(
@@ -116,13 +136,13 @@ fn reply_layouts() -> String {
     line(&mut out, "");
     for (layout, ioctls) in replies() {
         layout_table(&mut out, &layout, &ioctls, &format!("{} bytes", layout.size));
-        if ioctls.contains(&Ioctl::Query) {
-            line(&mut out, "`state` (`ObjectState`):");
+        for values in value_tables().into_iter().filter(|values| values.message == layout.rust) {
+            line(&mut out, format!("`{}` (`{}`):", values.field, values.rust));
             line(&mut out, "");
-            line(&mut out, "| value | state | C | meaning |");
+            line(&mut out, "| value | name | C | meaning |");
             line(&mut out, "|---|---|---|---|");
-            for state in states() {
-                line(&mut out, format!("| {} | `{}` | `{}` | {} |", state.raw, state.rust, state.c, state.meaning));
+            for value in values.values {
+                line(&mut out, format!("| {} | `{}` | `{}` | {} |", value.raw, value.rust, value.c, value.meaning));
             }
             line(&mut out, "");
         }
@@ -193,6 +213,23 @@ fn the_ioctl_table_is_the_abis() {
 #[test]
 fn the_failures_the_abi_decides_are_its() {
     check("abi-failures", &failure_table(&abi_failures()));
+}
+
+#[test]
+fn each_requests_own_failures_are_the_tables() {
+    check("ioctl-failures", &own_failures());
+}
+
+/// Every named field's table follows a reply that has the field.
+#[test]
+fn every_value_table_has_its_reply() {
+    let replies = replies();
+    for values in value_tables() {
+        let reply = replies.iter().find(|(layout, _)| layout.rust == values.message);
+        let reply = reply.unwrap_or_else(|| panic!("{}: no reply of that name", values.message));
+        assert!(reply.0.fields.iter().any(|field| field.rust == values.field), "{}.{}", values.message, values.field);
+        assert!(!values.values.is_empty(), "{}: no value", values.rust);
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! A handled request's answer, ready to be written into the output buffer.
 
-use rundown_abi::{HoldsReply, QueryReply, ReadReply, StatsReply, WriteReply};
+use rundown_abi::{Encode, HoldsReply, QueryReply, ReadReply, StatsReply, VersionReply, WriteReply};
 
 /// What [`Service::control`](crate::Service::control) answers a request that succeeded.
 ///
@@ -24,6 +24,8 @@ pub enum Reply {
     Write(WriteReply),
     /// STATS.
     Stats(StatsReply),
+    /// VERSION.
+    Version(VersionReply),
     /// ROTATE was accepted: the request is pended and the rotator answers it with a
     /// [`RotateReply`](rundown_abi::RotateReply).
     RotateQueued,
@@ -35,20 +37,26 @@ pub enum Reply {
 impl Reply {
     /// Writes the reply's wire form at the start of `out`, returning its length
     /// (`IoStatus.Information`); `None` if `out` is too short (the request was validated against
-    /// the reply's size, so the driver treats that as a bug). A queued rotation and an interface request write nothing.
+    /// the reply's size, so the driver treats that as a bug). A queued rotation and an interface
+    /// request write nothing. Every variant has its arm (no wildcard: a reply added to the enum
+    /// does not compile until it is encoded).
     pub fn write_to(&self, out: &mut [u8]) -> Option<usize> {
         match self {
-            Self::Query(reply) => copy(&reply.to_bytes(), out),
-            Self::Holds(reply) => copy(&reply.to_bytes(), out),
-            Self::Read(reply) => copy(&reply.to_bytes(), out),
-            Self::Write(reply) => copy(&reply.to_bytes(), out),
-            Self::Stats(reply) => copy(&reply.to_bytes(), out),
+            Self::Query(reply) => copy(reply, out),
+            Self::Holds(reply) => copy(reply, out),
+            Self::Read(reply) => copy(reply, out),
+            Self::Write(reply) => copy(reply, out),
+            Self::Stats(reply) => copy(reply, out),
+            Self::Version(reply) => copy(reply, out),
             Self::RotateQueued | Self::InterfaceRequested => Some(0),
         }
     }
 }
 
-fn copy(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
+/// Writes `reply`'s wire form at the start of `out`, returning its length.
+fn copy(reply: &impl Encode, out: &mut [u8]) -> Option<usize> {
+    let bytes = reply.encode();
+    let bytes = bytes.as_ref();
     out.get_mut(..bytes.len())?.copy_from_slice(bytes);
     Some(bytes.len())
 }

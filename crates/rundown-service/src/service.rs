@@ -2,14 +2,14 @@
 
 use core::num::NonZeroU32;
 
+use rundown::RundownHolds;
 use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::sync::Ordering::{Acquire, Release, SeqCst};
 use rundown::sync::{AtomicBool, AtomicU32, AtomicU64};
-use rundown::RundownHolds;
 use rundown_abi::{
-    AcquireRequest, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, QueryReply, RUNDOWN_INTERFACE_GUID,
-    RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface, StatsReply, WireError, WriteReply,
-    WriteRequest,
+    AcquireRequest, DriverFlavour, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, ProtectionKind,
+    QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface,
+    StatsReply, VersionReply, WireError, WriteReply, WriteRequest,
 };
 
 use crate::generation::Generation;
@@ -76,6 +76,23 @@ pub struct Service<'r> {
 }
 
 impl<'r> Service<'r> {
+    /// What VERSION answers: this crate's contract, and the build's flavour and protection, from
+    /// its features (`ntoskrnl`: NtosKrnl's routines, else the portable model, which the `wine`
+    /// build and the host use; `cache-aware`: the cache-aware reference).
+    ///
+    /// ```
+    /// use rundown_abi::{ABI_VERSION, DriverFlavour, ProtectionKind};
+    /// use rundown_service::Service;
+    /// assert_eq!(Service::VERSION.abi_version, ABI_VERSION);
+    /// let portable = Service::VERSION.driver_flavour() == Some(DriverFlavour::Portable);
+    /// assert_eq!(portable, !cfg!(feature = "ntoskrnl"));
+    /// assert_eq!(Service::VERSION.protection_kind() == Some(ProtectionKind::CacheAware), cfg!(feature = "cache-aware"));
+    /// ```
+    pub const VERSION: VersionReply = VersionReply::new(
+        if cfg!(feature = "ntoskrnl") { DriverFlavour::Ntoskrnl } else { DriverFlavour::Portable },
+        if cfg!(feature = "cache-aware") { ProtectionKind::CacheAware } else { ProtectionKind::Plain },
+    );
+
     /// The service of `object`, whose owner is still unclaimed (the [`Rotator`](crate::Rotator)
     /// claims it). `pool_usage` reports the allocator's figures for STATS.
     pub fn new(object: &'r SharedObject, pool_usage: fn() -> PoolUsage) -> Self {
@@ -137,7 +154,8 @@ impl<'r> Service<'r> {
     /// Handles one device control request on behalf of `handle`.
     ///
     /// Checks run in the ABI's order (code, input length, output length, fields, operation), and
-    /// the first failure is the answer. [`Reply::RotateQueued`] means the caller pends the
+    /// the first failure is the answer. Every request of [`Ioctl`] has its arm here (no wildcard:
+    /// a request added to the table does not compile until it is served). [`Reply::RotateQueued`] means the caller pends the
     /// request in [`PendingRotation`](crate::PendingRotation) for the rotator.
     ///
     /// # Errors
@@ -185,6 +203,7 @@ impl<'r> Service<'r> {
                 Ok(Reply::RotateQueued)
             }
             Ioctl::Stats => Ok(Reply::Stats(self.stats())),
+            Ioctl::Version => Ok(Reply::Version(Self::VERSION)),
             Ioctl::GetInterface => {
                 let wanted = GetInterfaceRequest::from_bytes(request.input).map_err(WireError::status)?;
                 if wanted.guid != RUNDOWN_INTERFACE_GUID || wanted.version != RUNDOWN_INTERFACE_VERSION {

@@ -25,8 +25,7 @@ pub mod harness {
         QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ctl_code,
     };
     use rundown_service::{
-        CancellableRequest, Dispatched, HandleState, PendingRotation, PoolUsage, Reply, Request, Rotator,
-        Service,
+        CancellableRequest, Dispatched, HandleState, PendingRotation, PoolUsage, Reply, Request, Rotator, Service,
     };
 
     /// A pended ROTATE in this one-threaded harness: nothing cancels it (the cancellation rules
@@ -209,7 +208,7 @@ pub mod harness {
                 }
                 request.to_bytes().to_vec()
             }
-            Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats => Vec::new(),
+            Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats | Ioctl::Version => Vec::new(),
         }
     }
 
@@ -222,6 +221,7 @@ pub mod harness {
             Ioctl::Write => 8,
             Ioctl::Rotate => 24,
             Ioctl::Stats => 56,
+            Ioctl::Version => 16,
             Ioctl::GetInterface => 72,
         }
     }
@@ -255,6 +255,7 @@ pub mod harness {
         Write,
         RotateQueued,
         Stats,
+        Version,
         Interface,
     }
 
@@ -269,7 +270,7 @@ pub mod harness {
         // 2. The input length.
         let input = request.input;
         let input_ok = match ioctl {
-            Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats => input.is_empty(),
+            Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats | Ioctl::Version => input.is_empty(),
             Ioctl::Acquire | Ioctl::Release => input.len() == 4,
             Ioctl::Write => (4..=4 + PAYLOAD).contains(&input.len()),
             Ioctl::GetInterface => input.len() == 20,
@@ -324,6 +325,7 @@ pub mod harness {
             Ioctl::Rotate if model.rotation_pending => Err(NtStatus::DEVICE_BUSY),
             Ioctl::Rotate => Ok(Success::RotateQueued),
             Ioctl::Stats => Ok(Success::Stats),
+            Ioctl::Version => Ok(Success::Version),
             Ioctl::GetInterface => {
                 let wanted = GetInterfaceRequest::from_bytes(input).expect("20 bytes");
                 if wanted.guid != RUNDOWN_INTERFACE_GUID || wanted.version != RUNDOWN_INTERFACE_VERSION {
@@ -454,6 +456,11 @@ pub mod harness {
                 Dispatched::Complete(Irp, answer) => answer,
             };
             let model = &mut self.model;
+            // Whatever the model says, a known request is answered only with what its row in
+            // the ABI's table declares.
+            if let (Ok(ioctl), Err(status)) = (Ioctl::decode(request.code), answer) {
+                assert!(ioctl.may_answer(status), "{request:?}: {status:?} is not among {ioctl:?}'s declared statuses");
+            }
             let reply = match (&expected, answer) {
                 (Err(status), Err(got)) if *status == got => return,
                 (Ok(_), Ok(reply)) => reply,
@@ -491,16 +498,15 @@ pub mod harness {
                     (u64::from(stats.holders), stats.rotations, stats.pool_bytes, stats.pool_blocks)
                         == (model.holders(), model.rotations, 64, 1)
                 }
+                // Contract 1, the largest payload, and this build's flavour and protection.
+                (Success::Version, Reply::Version(version)) => {
+                    let flavour = u32::from(!cfg!(feature = "ntoskrnl"));
+                    let protection = u32::from(cfg!(feature = "cache-aware"));
+                    (version.abi_version, version.flavour, version.protection, version.max_payload)
+                        == (1, flavour, protection, 256)
+                }
                 // The driver fills the interface table itself: the service's reply writes nothing.
-                (Success::Interface, reply) => !matches!(
-                    reply,
-                    Reply::Query(_)
-                        | Reply::Holds(_)
-                        | Reply::Read(_)
-                        | Reply::Write(_)
-                        | Reply::Stats(_)
-                        | Reply::RotateQueued
-                ),
+                (Success::Interface, reply) => matches!(reply, Reply::InterfaceRequested),
                 _ => false,
             };
             assert!(matches, "{request:?} from handle {handle}: answered {reply:?}, model {model:?}");
@@ -562,7 +568,7 @@ mod property {
     /// limit is.
     #[test]
     fn total_holders_stop_at_u32_max() {
-            use rundown::irql::PassiveLevel;
+        use rundown::irql::PassiveLevel;
         use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
         use rundown_service::{PoolUsage, Reply, Request, Service};
 

@@ -8,7 +8,10 @@ mod common;
 
 use common::{irql, with_service};
 use rundown::irql::PassiveLevel;
-use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ObjectState, ReleaseRequest, StatsReply, WriteRequest};
+use rundown_abi::{
+    ABI_VERSION, AcquireRequest, DriverFlavour, Ioctl, MAX_PAYLOAD, NtStatus, ObjectState, ProtectionKind,
+    ReleaseRequest, StatsReply, VersionReply, WriteRequest,
+};
 use rundown_service::{HandleState, Reply, Request, Rotator, Service};
 
 /// Sends `ioctl` with `input` and the exact output length the contract names.
@@ -69,6 +72,32 @@ fn each_ioctl_answers_its_reply() {
         // QUERY holds protection while it reads, on top of the handle's two.
         assert_eq!((stats.rotations, stats.holders, stats.max_holders, stats.refusals), (1, 0, 3, 0));
         assert_eq!((stats.pool_bytes, stats.pool_blocks), (64, 1), "from the allocator's report");
+    });
+}
+
+/// VERSION answers this crate's contract and the build's flavour and protection, from the
+/// service's own features, and is checked like every request.
+#[test]
+fn version_answers_the_contract_and_the_build() {
+    with_service(|service, _| {
+        let handle = service.open_handle();
+        let Ok(Reply::Version(version)) = send(service, &handle, Ioctl::Version, &[]) else { panic!("VERSION") };
+        let flavour = if cfg!(feature = "ntoskrnl") { DriverFlavour::Ntoskrnl } else { DriverFlavour::Portable };
+        let protection = if cfg!(feature = "cache-aware") { ProtectionKind::CacheAware } else { ProtectionKind::Plain };
+        assert_eq!(version, VersionReply::new(flavour, protection));
+        assert_eq!((version.abi_version, version.max_payload as usize), (ABI_VERSION, MAX_PAYLOAD));
+        assert_eq!((version.driver_flavour(), version.protection_kind()), (Some(flavour), Some(protection)));
+        assert_eq!(version, Service::VERSION);
+        let mut out = [0xAA; 16];
+        assert_eq!(Reply::Version(version).write_to(&mut out), Some(16));
+        assert_eq!(VersionReply::from_bytes(&out), Ok(version));
+        let code = Ioctl::Version.code();
+        assert_eq!(send_raw(service, &handle, code, &[0], 16), Err(NtStatus::INFO_LENGTH_MISMATCH));
+        assert_eq!(send_raw(service, &handle, code, &[], 15), Err(NtStatus::BUFFER_TOO_SMALL));
+        assert_eq!(send_raw(service, &handle, code, &[], 17), Err(NtStatus::INFO_LENGTH_MISMATCH));
+        assert_eq!(send_raw(service, &handle, code ^ (3 << 14), &[], 16), Err(NtStatus::INVALID_DEVICE_REQUEST));
+        // It changes nothing and takes no protection.
+        assert_eq!(stats(service, &handle).acquisitions, 0);
     });
 }
 
@@ -198,6 +227,11 @@ fn retire_waits_for_holders_and_refuses_everything_after() {
     assert_eq!(send(&service, &late, Ioctl::Rotate, &[]), Err(NtStatus::DELETE_PENDING));
     let Ok(Reply::Query(query)) = send(&service, &late, Ioctl::Query, &[]) else { panic!("QUERY") };
     assert_eq!((query.generation, query.state), (1, ObjectState::Completed as u32));
+    assert_eq!(
+        send(&service, &late, Ioctl::Version, &[]),
+        Ok(Reply::Version(Service::VERSION)),
+        "VERSION still answers"
+    );
 }
 
 /// Readers, writers and a rotator at once: every read sees a payload one writer wrote whole, and
@@ -406,8 +440,9 @@ fn every_request_is_served_at_dispatch_level() {
         let acquire_input = AcquireRequest { count: 1 }.to_bytes();
         let release_input = ReleaseRequest { count: 1 }.to_bytes();
         let interface_input = GetInterfaceRequest::current().to_bytes();
-        let requests: [(Ioctl, &[u8]); 8] = [
+        let requests: [(Ioctl, &[u8]); 9] = [
             (Ioctl::Query, &[]),
+            (Ioctl::Version, &[]),
             (Ioctl::Acquire, &acquire_input),
             (Ioctl::Read, &[]),
             (Ioctl::Write, &write_input[..write_request.wire_len()]),
@@ -416,6 +451,7 @@ fn every_request_is_served_at_dispatch_level() {
             (Ioctl::Rotate, &[]),
             (Ioctl::GetInterface, &interface_input),
         ];
+        assert!(Ioctl::ALL.iter().all(|ioctl| requests.iter().any(|(sent, _)| sent == ioctl)), "every request");
         for (ioctl, input) in requests {
             let request = Request { code: ioctl.code(), input, output_len: ioctl.output_size(), from_user_mode: false };
             let answer = service.control(&handle, &request, &mut *dispatch);

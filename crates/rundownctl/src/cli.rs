@@ -88,6 +88,8 @@ pub enum Command {
     Rotate,
     /// STATS: the driver's counters and pool usage
     Stats,
+    /// VERSION: the driver's contract version, flavour and protection (exit 1 if the contract is not rundownctl's)
+    Version,
     /// ACQUIRE protection on this process's handle (ends when it exits)
     Acquire(Count),
     /// RELEASE protection held by this process's handle (it holds none)

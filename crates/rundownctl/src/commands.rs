@@ -4,6 +4,8 @@ use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+use rundown_abi::peer::PeerIoctl;
+use rundown_abi::{ABI_VERSION, Ioctl, requests};
 
 use crate::cli::Command;
 use crate::transport::Transport;
@@ -20,6 +22,35 @@ pub struct Console<'a> {
     pub out: &'a mut dyn Write,
     /// True once the user asked to stop (Ctrl-C); `hold` then releases early.
     pub interrupted: &'a dyn Fn() -> bool,
+}
+
+/// The subcommand (with example arguments) that sends each request of the shared device's
+/// table, or `None` for one user mode may not send (GET_INTERFACE). There is no wildcard arm: a
+/// request added to rundown-abi's table does not compile until the CLI says how to send it, and
+/// the tests run each of these on the fake driver and check that it sends exactly that code.
+#[must_use]
+pub const fn subcommand(ioctl: Ioctl) -> Option<&'static [&'static str]> {
+    match ioctl {
+        Ioctl::Query => Some(&["query"]),
+        Ioctl::Acquire => Some(&["acquire"]),
+        Ioctl::Release => Some(&["release"]),
+        Ioctl::Read => Some(&["read"]),
+        Ioctl::Write => Some(&["write", "x"]),
+        Ioctl::Rotate => Some(&["rotate"]),
+        Ioctl::Stats => Some(&["stats"]),
+        Ioctl::Version => Some(&["version"]),
+        Ioctl::GetInterface => None,
+    }
+}
+
+/// The subcommand that sends each request of the peer's table (see [`subcommand`]).
+#[must_use]
+pub const fn peer_subcommand(ioctl: PeerIoctl) -> &'static [&'static str] {
+    match ioctl {
+        PeerIoctl::Start => &["peer-start"],
+        PeerIoctl::Stop => &["peer-stop"],
+        PeerIoctl::Stats => &["peer-stats"],
+    }
 }
 
 /// Runs a device subcommand on `device`. Returns `false` for the service subcommands, which
@@ -56,6 +87,14 @@ pub fn run(device: &mut dyn Transport, command: &Command, console: &mut Console<
             write!(out, "{}", format::rotate(&reply, started.elapsed()))?;
         }
         Command::Stats => write!(out, "{}", format::stats(&ops::stats(device).context("stats failed")?))?,
+        Command::Version => {
+            let reply = ops::call::<requests::Version>(device, &()).context("version failed")?;
+            write!(out, "{}", format::version(&reply))?;
+            if reply.abi_version != ABI_VERSION {
+                out.flush()?;
+                bail!("the driver's contract is version {}; rundownctl speaks {ABI_VERSION}", reply.abi_version);
+            }
+        }
         Command::Acquire(count) => {
             let reply = ops::acquire(device, count.count).context("acquire failed")?;
             writeln!(
@@ -148,7 +187,7 @@ fn hold(device: &mut dyn Transport, count: u32, duration: Duration, console: &mu
 mod tests {
     use clap::Parser as _;
 
-    use rundown_abi::{Ioctl, NtStatus};
+    use rundown_abi::{NtStatus, VersionReply};
 
     use super::*;
     use crate::cli::Cli;
@@ -171,6 +210,49 @@ mod tests {
         assert!(result.unwrap());
         assert!(out.starts_with("generation           1\n"), "{out}");
         assert!(out.contains("state                active\n"), "{out}");
+    }
+
+    #[test]
+    fn version_prints_a_table() {
+        let (result, out) = run_on(&mut FakeDriver::new(), &["version"], "");
+        assert!(result.unwrap());
+        assert_eq!(out, "abi version  1\nflavour      portable\nprotection   plain\nmax payload  256\n");
+    }
+
+    #[test]
+    fn version_fails_on_another_contract() {
+        let mut dev = FakeDriver::new();
+        let reply = VersionReply {
+            abi_version: 2,
+            ..VersionReply::new(rundown_abi::DriverFlavour::Ntoskrnl, rundown_abi::ProtectionKind::Plain)
+        };
+        let output = reply.to_bytes().to_vec();
+        dev.next = Some(crate::transport::Completion { status: NtStatus::SUCCESS, information: 16, output });
+        let (result, out) = run_on(&mut dev, &["version"], "");
+        assert_eq!(format!("{:#}", result.unwrap_err()), "the driver's contract is version 2; rundownctl speaks 1");
+        assert!(out.starts_with("abi version  2 (rundownctl speaks 1)\nflavour      ntoskrnl\n"), "{out}");
+    }
+
+    /// Every request of both tables that user mode may send has a subcommand that sends exactly
+    /// its code (and GET_INTERFACE none).
+    #[test]
+    fn every_request_has_its_subcommand() {
+        for ioctl in Ioctl::ALL {
+            let Some(args) = subcommand(ioctl) else {
+                assert_eq!(ioctl, Ioctl::GetInterface, "only GET_INTERFACE has no subcommand");
+                continue;
+            };
+            let mut dev = FakeDriver::new();
+            let _ = run_on(&mut dev, args, "");
+            assert_eq!(dev.calls.first().map(|call| call.0), Some(ioctl.code()), "`rundownctl {}`", args.join(" "));
+            assert_eq!(dev.calls.len(), 1, "`rundownctl {}` sends one request", args.join(" "));
+        }
+        for ioctl in PeerIoctl::ALL {
+            let args = peer_subcommand(ioctl);
+            let mut peer = FakePeer::new();
+            let _ = run_on(&mut peer, args, "");
+            assert_eq!(peer.calls.first().map(|call| call.0), Some(ioctl.code()), "`rundownctl {}`", args.join(" "));
+        }
     }
 
     #[test]

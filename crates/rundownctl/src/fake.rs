@@ -5,8 +5,8 @@
 use std::io;
 
 use rundown_abi::{
-    AcquireRequest, HoldsReply, Ioctl, MAX_PAYLOAD, NtStatus, QueryReply, ReadReply, ReleaseRequest, RotateReply,
-    StatsReply, WireError, WriteReply, WriteRequest,
+    AcquireRequest, DriverFlavour, HoldsReply, Ioctl, MAX_PAYLOAD, NtStatus, ProtectionKind, QueryReply, ReadReply,
+    ReleaseRequest, RotateReply, StatsReply, VersionReply, WireError, WriteReply, WriteRequest,
 };
 
 use rundown_abi::peer::{PeerIoctl, PeerStartRequest, PeerStats};
@@ -127,6 +127,7 @@ impl FakeDriver {
                 .to_vec()
             }
             Ioctl::Stats => StatsReply { holders: self.holds, ..self.stats }.to_bytes().to_vec(),
+            Ioctl::Version => VersionReply::new(DriverFlavour::Portable, ProtectionKind::Plain).to_bytes().to_vec(),
             Ioctl::GetInterface => return Err(NtStatus::ACCESS_DENIED),
         })
     }
@@ -203,7 +204,7 @@ impl FakePeer {
     }
 
     fn serve(&mut self, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, NtStatus> {
-        let ioctl = PeerIoctl::decode(code).ok_or(NtStatus::INVALID_DEVICE_REQUEST)?;
+        let ioctl = PeerIoctl::decode(code).map_err(NtStatus::from)?;
         ioctl.check_lengths(input.len(), output_len).map_err(NtStatus::from)?;
         match ioctl {
             PeerIoctl::Start => {

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use rundown_abi::peer::PeerStats;
-use rundown_abi::{Ioctl, ObjectState, QueryReply, ReadReply, RotateReply, StatsReply};
+use rundown_abi::{
+    ABI_VERSION, DriverFlavour, Ioctl, ObjectState, ProtectionKind, QueryReply, ReadReply, RotateReply, StatsReply,
+    VersionReply,
+};
 
 use crate::hex;
 use crate::status;
@@ -94,6 +97,24 @@ pub fn stats(reply: &StatsReply) -> String {
         .row("holders", reply.holders)
         .row("pool bytes", reply.pool_bytes)
         .row("pool blocks", reply.pool_blocks)
+        .render()
+}
+
+/// VERSION's table: the contract's version (with rundownctl's own if they differ), the flavour,
+/// the protection and the largest payload.
+#[must_use]
+pub fn version(reply: &VersionReply) -> String {
+    let abi = if reply.abi_version == ABI_VERSION {
+        reply.abi_version.to_string()
+    } else {
+        format!("{} (rundownctl speaks {ABI_VERSION})", reply.abi_version)
+    };
+    let named = |name: Option<&str>, raw: u32| name.map_or_else(|| format!("unknown ({raw})"), str::to_owned);
+    Table::new()
+        .row("abi version", abi)
+        .row("flavour", named(reply.driver_flavour().map(DriverFlavour::name), reply.flavour))
+        .row("protection", named(reply.protection_kind().map(ProtectionKind::name), reply.protection))
+        .row("max payload", reply.max_payload)
         .render()
 }
 
@@ -215,6 +236,20 @@ mod tests {
             stats(&reply),
             "acquisitions  10\nrefusals      1\nwaits         2\nrotations     2\nmax holders   3\n\
              holders       0\npool bytes    312\npool blocks   1\n"
+        );
+    }
+
+    #[test]
+    fn version_table() {
+        let reply = VersionReply::new(DriverFlavour::Portable, ProtectionKind::CacheAware);
+        assert_eq!(
+            version(&reply),
+            "abi version  1\nflavour      portable\nprotection   cache-aware\nmax payload  256\n"
+        );
+        let odd = VersionReply { abi_version: 9, flavour: 7, protection: 5, ..reply };
+        assert_eq!(
+            version(&odd),
+            "abi version  9 (rundownctl speaks 1)\nflavour      unknown (7)\nprotection   unknown (5)\nmax payload  256\n"
         );
     }
 

@@ -1,13 +1,17 @@
-//! The device's requests, typed: encode the input with the ABI's wire structs, send it, check
-//! the status, decode the reply.
+//! The device's requests, typed: [`call`] encodes any request's input with its wire type, sends
+//! it, checks the status and decodes its reply, for every row of rundown-abi's tables (the
+//! shared device's `requests::*` and the peer's `peer::requests::*`).
+//!
+//! The named functions below are shorthands over [`call`] for the callers that build their
+//! input from plain values (the stress client, `churn`, the service commands).
 
 use std::io;
 use std::time::{Duration, Instant};
 
-use rundown_abi::peer::{PeerIoctl, PeerStartRequest, PeerStats};
+use rundown_abi::peer::{self, PeerStartRequest, PeerStats};
 use rundown_abi::{
-    AcquireRequest, HoldsReply, Ioctl, NtStatus, QueryReply, ReadReply, ReleaseRequest, RotateReply, StatsReply,
-    WireError, WriteReply, WriteRequest,
+    AcquireRequest, Decode, Encode, HoldsReply, IoctlRequest, Message, NtStatus, QueryReply, ReadReply, ReleaseRequest,
+    RotateReply, StatsReply, WireError, WriteReply, WriteRequest, requests,
 };
 
 use crate::status;
@@ -57,10 +61,19 @@ impl OpError {
     }
 }
 
-/// Sends `ioctl` with `input` and an output buffer of the reply's exact size; on success the
-/// bytes the driver returned.
-fn call(device: &mut dyn Transport, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, OpError> {
-    call_code(device, ioctl.code(), input, ioctl.output_size())
+/// Sends request `R` with `input` and an output buffer of its reply's exact size, and decodes
+/// the reply.
+///
+/// # Errors
+///
+/// See [`OpError`]: a failure status, a reply that is not `R`'s, or the request not issued.
+pub fn call<R: IoctlRequest>(device: &mut dyn Transport, input: &R::Input) -> Result<R::Output, OpError>
+where
+    R::Input: Encode,
+    R::Output: Decode,
+{
+    let bytes = call_code(device, R::CODE, input.encode().as_ref(), <R::Output as Message>::SIZE)?;
+    R::Output::decode(&bytes).map_err(|err| OpError::BadReply { information: bytes.len(), detail: err.to_string() })
 }
 
 /// Sends `code` with `input` and an output buffer of `output_len` bytes; on success the bytes
@@ -79,18 +92,13 @@ fn call_code(device: &mut dyn Transport, code: u32, input: &[u8], output_len: us
     }
 }
 
-/// Decodes a reply, turning a wire error into [`OpError::BadReply`].
-fn decode<T>(bytes: &[u8], parse: fn(&[u8]) -> Result<T, WireError>) -> Result<T, OpError> {
-    parse(bytes).map_err(|err| OpError::BadReply { information: bytes.len(), detail: err.to_string() })
-}
-
 /// QUERY: the object's identity and holders.
 ///
 /// # Errors
 ///
 /// See [`OpError`].
 pub fn query(device: &mut dyn Transport) -> Result<QueryReply, OpError> {
-    decode(&call(device, Ioctl::Query, &[])?, QueryReply::from_bytes)
+    call::<requests::Query>(device, &())
 }
 
 /// ACQUIRE `count` protections for this handle (0 is sent as is: the driver refuses it).
@@ -99,7 +107,7 @@ pub fn query(device: &mut dyn Transport) -> Result<QueryReply, OpError> {
 ///
 /// See [`OpError`].
 pub fn acquire(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpError> {
-    decode(&call(device, Ioctl::Acquire, &AcquireRequest { count }.to_bytes())?, HoldsReply::from_bytes)
+    call::<requests::Acquire>(device, &AcquireRequest { count })
 }
 
 /// RELEASE `count` of this handle's protections (0 is sent as is: the driver refuses it).
@@ -108,7 +116,7 @@ pub fn acquire(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpE
 ///
 /// See [`OpError`].
 pub fn release(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpError> {
-    decode(&call(device, Ioctl::Release, &ReleaseRequest { count }.to_bytes())?, HoldsReply::from_bytes)
+    call::<requests::Release>(device, &ReleaseRequest { count })
 }
 
 /// READ: the payload with its generation and version.
@@ -117,18 +125,16 @@ pub fn release(device: &mut dyn Transport, count: u32) -> Result<HoldsReply, OpE
 ///
 /// See [`OpError`].
 pub fn read(device: &mut dyn Transport) -> Result<ReadReply, OpError> {
-    decode(&call(device, Ioctl::Read, &[])?, ReadReply::from_bytes)
+    call::<requests::Read>(device, &())
 }
 
 /// WRITE `data` (at most 256 bytes) as the new payload.
 ///
 /// # Errors
 ///
-/// [`OpError::Request`] for more than 256 bytes; otherwise see [`OpError`].
+/// [`OpError::Request`] for more than 256 bytes, which is not sent; otherwise see [`OpError`].
 pub fn write(device: &mut dyn Transport, data: &[u8]) -> Result<WriteReply, OpError> {
-    let request = WriteRequest::new(data).map_err(OpError::Request)?;
-    let bytes = request.to_bytes();
-    decode(&call(device, Ioctl::Write, &bytes[..request.wire_len()])?, WriteReply::from_bytes)
+    call::<requests::Write>(device, &WriteRequest::new(data).map_err(OpError::Request)?)
 }
 
 /// ROTATE: blocks while the driver waits for holders.
@@ -137,7 +143,7 @@ pub fn write(device: &mut dyn Transport, data: &[u8]) -> Result<WriteReply, OpEr
 ///
 /// See [`OpError`].
 pub fn rotate(device: &mut dyn Transport) -> Result<RotateReply, OpError> {
-    decode(&call(device, Ioctl::Rotate, &[])?, RotateReply::from_bytes)
+    call::<requests::Rotate>(device, &())
 }
 
 /// STATS: the driver's counters.
@@ -146,7 +152,7 @@ pub fn rotate(device: &mut dyn Transport) -> Result<RotateReply, OpError> {
 ///
 /// See [`OpError`].
 pub fn stats(device: &mut dyn Transport) -> Result<StatsReply, OpError> {
-    decode(&call(device, Ioctl::Stats, &[])?, StatsReply::from_bytes)
+    call::<requests::Stats>(device, &())
 }
 
 /// PEER_START (on the peer's device): start its worker loop.
@@ -155,7 +161,7 @@ pub fn stats(device: &mut dyn Transport) -> Result<StatsReply, OpError> {
 ///
 /// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it already runs.
 pub fn peer_start(device: &mut dyn Transport, request: PeerStartRequest) -> Result<(), OpError> {
-    call_code(device, PeerIoctl::Start.code(), &request.to_bytes(), 0).map(drop)
+    call::<peer::requests::Start>(device, &request)
 }
 
 /// How long [`peer_stop`] waits for the peer's worker to end.
@@ -172,7 +178,7 @@ pub const PEER_STOP_WAIT: Duration = Duration::from_secs(10);
 /// See [`OpError`]; `STATUS_INVALID_DEVICE_STATE` if it does not run,
 /// [`OpError::StillRunning`] if it has not ended after [`PEER_STOP_WAIT`].
 pub fn peer_stop(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
-    let mut stats = decode(&call_code(device, PeerIoctl::Stop.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)?;
+    let mut stats = call::<peer::requests::Stop>(device, &())?;
     let started = Instant::now();
     while stats.running != 0 {
         if started.elapsed() > PEER_STOP_WAIT {
@@ -190,7 +196,7 @@ pub fn peer_stop(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
 ///
 /// See [`OpError`].
 pub fn peer_stats(device: &mut dyn Transport) -> Result<PeerStats, OpError> {
-    decode(&call_code(device, PeerIoctl::Stats.code(), &[], PeerStats::SIZE)?, PeerStats::from_bytes)
+    call::<peer::requests::Stats>(device, &())
 }
 
 #[cfg(test)]
@@ -198,6 +204,21 @@ mod tests {
     use super::*;
     use crate::fake::{FakeDriver, FakePeer};
     use crate::transport::Completion;
+
+    /// One call for every request: VERSION, which has no shorthand, through it.
+    #[test]
+    fn one_generic_call() {
+        let mut dev = FakeDriver::new();
+        let version = call::<requests::Version>(&mut dev, &()).unwrap();
+        assert_eq!(version.abi_version, rundown_abi::ABI_VERSION);
+        assert_eq!(dev.calls, [(rundown_abi::Ioctl::Version.code(), vec![], 16)]);
+        let holds = call::<requests::Acquire>(&mut dev, &AcquireRequest { count: 3 }).unwrap();
+        assert_eq!(holds.handle_holds, 3);
+        assert_eq!(dev.calls[1], (0x8352_6004, vec![3, 0, 0, 0], 4));
+        let write = WriteRequest::new(b"ab").unwrap();
+        assert_eq!(call::<requests::Write>(&mut dev, &write).unwrap().version, 1);
+        assert_eq!(dev.calls[2], (0x8352_A010, b"\x02\0\0\0ab".to_vec(), 8), "only the payload's bytes are sent");
+    }
 
     #[test]
     fn typed_round_trip() {

@@ -149,7 +149,7 @@ fn cases() -> Vec<Case> {
         case("device type 0xFFFF", RW, device(0xFFFF), vec![], query, BAD_CODE),
         case("function 0x000 (Microsoft range)", RW, function(0x000, Access::Read), vec![], 0, BAD_CODE),
         case("function 0x7FF (Microsoft range, last)", RW, function(0x7FF, Access::Read), vec![], query, BAD_CODE),
-        case("function 0x807 (after STATS)", RW, function(0x807, Access::Read), vec![], query, BAD_CODE),
+        case("function 0x808 (after VERSION)", RW, function(0x808, Access::Read), vec![], query, BAD_CODE),
         case("function 0x8EF (before GET_INTERFACE)", RW, function(0x8EF, Access::Any), interface(), 72, BAD_CODE),
         case("function 0x8F1 (after GET_INTERFACE)", RW, function(0x8F1, Access::Any), vec![], 0, BAD_CODE),
         case("function 0xFFF (vendor range, last)", RW, function(0xFFF, Access::ReadWrite), bytes(4), 4, BAD_CODE),

@@ -1,33 +1,32 @@
-//! ACQUIRE's and RELEASE's requests and their common reply.
+//! ACQUIRE's and RELEASE's request and their reply (one type each, shared by both).
 
 use super::codec::Reader;
 use super::{WireError, check_input_len, check_output_len};
 
-/// Parses a 4-byte count request.
-fn count_from_bytes(bytes: &[u8]) -> Result<u32, WireError> {
-    check_input_len(4, bytes.len())?;
-    match Reader::new(bytes).u32() {
-        0 => Err(WireError::ZeroCount),
-        count => Ok(count),
-    }
-}
-
-/// ACQUIRE's input: how many protections to take for the calling handle.
+/// ACQUIRE's and RELEASE's input: a count of protections, for the calling handle. The two
+/// requests' names for it are [`AcquireRequest`] and [`ReleaseRequest`].
 ///
 /// ```
-/// use rundown_abi::{AcquireRequest, WireError};
+/// use rundown_abi::{AcquireRequest, CountRequest, ReleaseRequest, WireError};
 /// let req = AcquireRequest { count: 2 };
 /// assert_eq!(AcquireRequest::from_bytes(&req.to_bytes()), Ok(req));
-/// assert_eq!(AcquireRequest::from_bytes(&[0; 4]), Err(WireError::ZeroCount));
+/// assert_eq!(ReleaseRequest::from_bytes(&[0; 4]), Err(WireError::ZeroCount));
+/// assert_eq!(CountRequest { count: 258 }.to_bytes(), [2, 1, 0, 0]);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(C)]
-pub struct AcquireRequest {
-    /// At least 1.
+pub struct CountRequest {
+    /// At least 1 (for RELEASE, also at most what the handle holds).
     pub count: u32,
 }
 
-impl AcquireRequest {
+/// ACQUIRE's input: how many protections to take for the calling handle.
+pub type AcquireRequest = CountRequest;
+
+/// RELEASE's input: how many of the calling handle's protections to give back.
+pub type ReleaseRequest = CountRequest;
+
+impl CountRequest {
     /// Bytes on the wire.
     pub const SIZE: usize = 4;
 
@@ -49,55 +48,16 @@ impl AcquireRequest {
     /// [`WireError::ZeroCount`] for a count of 0.
     ///
     /// ```
-    /// use rundown_abi::AcquireRequest;
-    /// assert!(AcquireRequest::from_bytes(&[1, 0, 0, 0, 0]).is_err());
-    /// ```
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        count_from_bytes(bytes).map(|count| Self { count })
-    }
-}
-
-/// RELEASE's input: how many of the calling handle's protections to give back.
-///
-/// ```
-/// use rundown_abi::ReleaseRequest;
-/// let req = ReleaseRequest { count: 1 };
-/// assert_eq!(ReleaseRequest::from_bytes(&req.to_bytes()), Ok(req));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(C)]
-pub struct ReleaseRequest {
-    /// At least 1, and at most what the handle holds.
-    pub count: u32,
-}
-
-impl ReleaseRequest {
-    /// Bytes on the wire.
-    pub const SIZE: usize = 4;
-
-    /// The little-endian wire form.
-    ///
-    /// ```
-    /// assert_eq!(rundown_abi::ReleaseRequest { count: 258 }.to_bytes(), [2, 1, 0, 0]);
-    /// ```
-    #[must_use]
-    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        self.count.to_le_bytes()
-    }
-
-    /// Parses the request.
-    ///
-    /// # Errors
-    ///
-    /// [`WireError::InputLength`] if `bytes` is not [`Self::SIZE`] long;
-    /// [`WireError::ZeroCount`] for a count of 0.
-    ///
-    /// ```
     /// use rundown_abi::{ReleaseRequest, WireError};
     /// assert_eq!(ReleaseRequest::from_bytes(&[]), Err(WireError::InputLength { expected: 4, actual: 0 }));
+    /// assert!(ReleaseRequest::from_bytes(&[1, 0, 0, 0, 0]).is_err());
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        count_from_bytes(bytes).map(|count| Self { count })
+        check_input_len(Self::SIZE, bytes.len())?;
+        match Reader::new(bytes).u32() {
+            0 => Err(WireError::ZeroCount),
+            count => Ok(Self { count }),
+        }
     }
 }
 
@@ -145,3 +105,5 @@ impl HoldsReply {
         Ok(Self { handle_holds: Reader::new(bytes).u32() })
     }
 }
+
+super::fixed_message!(CountRequest, HoldsReply);

@@ -12,23 +12,31 @@
 //! input: a 4-byte length, then exactly that many payload bytes, at most [`MAX_PAYLOAD`].
 //! A field out of range (a count of 0, a length over [`MAX_PAYLOAD`], an unknown state) is
 //! `STATUS_INVALID_PARAMETER`.
+//!
+//! Every message is a [`Message`] (its size, which the IOCTL tables take their checks from); those
+//! that cross between user and kernel mode as bytes are also [`Encode`] and [`Decode`].
 
 mod codec;
 
 pub(crate) use codec::{Reader, Writer};
 mod error;
 mod holds;
+mod message;
 mod payload;
 mod query;
 mod rotate;
 mod stats;
+mod version;
 
 pub use error::WireError;
-pub use holds::{AcquireRequest, HoldsReply, ReleaseRequest};
+pub use holds::{AcquireRequest, CountRequest, HoldsReply, ReleaseRequest};
+pub(crate) use message::fixed_message;
+pub use message::{Decode, Encode, Message, WireBytes};
 pub use payload::{ReadReply, WriteReply, WriteRequest};
 pub use query::{ObjectState, QueryReply};
 pub use rotate::RotateReply;
 pub use stats::StatsReply;
+pub use version::{ABI_VERSION, DriverFlavour, ProtectionKind, VersionReply};
 
 /// The largest payload the shared object holds, in bytes.
 ///
@@ -76,22 +84,3 @@ pub const fn check_output_len(expected: usize, actual: usize) -> Result<(), Wire
         Ok(())
     }
 }
-
-/// Asserts at compile time that the wire size is the `#[repr(C)]` size.
-macro_rules! same_size {
-    ($($t:ty),* $(,)?) => {
-        $(const _: () = assert!(<$t>::SIZE == core::mem::size_of::<$t>());)*
-    };
-}
-
-same_size!(
-    QueryReply,
-    AcquireRequest,
-    ReleaseRequest,
-    HoldsReply,
-    ReadReply,
-    WriteRequest,
-    WriteReply,
-    RotateReply,
-    StatsReply,
-);

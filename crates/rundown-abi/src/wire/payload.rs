@@ -240,3 +240,28 @@ impl WriteReply {
         Ok(Self { version: Reader::new(bytes).u64() })
     }
 }
+
+super::fixed_message!(ReadReply, WriteReply);
+
+const _: () = assert!(WriteRequest::SIZE == core::mem::size_of::<WriteRequest>());
+
+/// WRITE's input is variable: from [`WriteRequest::HEADER_SIZE`] to [`WriteRequest::SIZE`] bytes.
+impl super::Message for WriteRequest {
+    const SIZE: usize = WriteRequest::SIZE;
+    const MIN_SIZE: usize = WriteRequest::HEADER_SIZE;
+}
+
+impl super::Encode for WriteRequest {
+    type Bytes = super::WireBytes<{ WriteRequest::SIZE }>;
+
+    /// The length field and the first `len` payload bytes ([`WriteRequest::wire_len`]).
+    fn encode(&self) -> Self::Bytes {
+        super::WireBytes::new(self.to_bytes(), self.wire_len())
+    }
+}
+
+impl super::Decode for WriteRequest {
+    fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        Self::from_bytes(bytes)
+    }
+}

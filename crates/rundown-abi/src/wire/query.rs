@@ -133,3 +133,5 @@ impl QueryReply {
         ObjectState::from_raw(self.state)
     }
 }
+
+super::fixed_message!(QueryReply);

@@ -52,3 +52,5 @@ impl RotateReply {
         Ok(Self { old_generation: r.u64(), new_generation: r.u64(), waited_for_holders: r.u32() })
     }
 }
+
+super::fixed_message!(RotateReply);

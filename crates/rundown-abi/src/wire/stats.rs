@@ -84,3 +84,5 @@ impl StatsReply {
         })
     }
 }
+
+super::fixed_message!(StatsReply);

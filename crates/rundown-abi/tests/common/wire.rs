@@ -2,18 +2,20 @@
 //! definitions: offsets and widths by `offset_of!`/`size_of`, statuses by running the checks.
 //!
 //! What the Rust code does not declare is declared here, next to the facts it goes with: each
-//! IOCTL's message types (checked against [`Ioctl::input_size`]/[`Ioctl::output_size`]), each
-//! field's C name and a one-line meaning, each state's C name. A field, state or IOCTL added in
+//! IOCTL's message layouts (checked against the types the table declares, [`Ioctl::input_type`]
+//! and [`Ioctl::output_type`], and their sizes), each field's C name and a one-line meaning, each
+//! named value's C name. A field, state or IOCTL added in
 //! Rust and not here fails to compile (exhaustive patterns and matches), so the headers' and the
 //! README's tests cannot silently skip it.
 
 use core::mem::{align_of, offset_of, size_of};
 
 use rundown_abi::{
-    Access, AcquireRequest, BadCode, FILE_DEVICE_RUNDOWN, GetInterfaceRequest, Guid, HoldsReply, InterfaceHeader,
-    Ioctl, MAX_PAYLOAD, Method, NtStatus, ObjectState, QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION,
-    ReadReply, ReleaseRequest, RotateReply, RundownInterface, StatsReply, VENDOR_FUNCTION_FIRST, VENDOR_FUNCTION_LAST,
-    WireError, WriteReply, WriteRequest, ctl_code,
+    ABI_VERSION, Access, AcquireRequest, BadCode, DriverFlavour, FILE_DEVICE_RUNDOWN, GetInterfaceRequest, Guid,
+    HoldsReply, InterfaceHeader, Ioctl, MAX_PAYLOAD, Method, NtStatus, ObjectState, ProtectionKind, QueryReply,
+    RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RotateReply, RundownInterface,
+    StatsReply, VENDOR_FUNCTION_FIRST, VENDOR_FUNCTION_LAST, VersionReply, WireError, WriteReply, WriteRequest,
+    ctl_code,
 };
 
 /// What a field holds, as far as the layout tables tell.
@@ -241,6 +243,18 @@ fn stats_reply() -> Layout {
     })
 }
 
+fn version_reply() -> Layout {
+    layout!(VersionReply => "RUNDOWN_VERSION_REPLY" in Ioctl, {
+        abi_version => "AbiVersion": format!(
+            "The contract's version, `RUNDOWN_ABI_VERSION` ({ABI_VERSION}) for this one; it changes only when a \
+             request or reply changes incompatibly."
+        ),
+        flavour => "Flavour": "The driver's run-down implementation: a value of the table below.",
+        protection => "Protection": "The shared object's run-down reference: a value of the table below.",
+        max_payload => "MaxPayload": format!("The largest payload WRITE accepts and READ returns ({MAX_PAYLOAD})."),
+    })
+}
+
 fn get_interface_request() -> Layout {
     let g = RUNDOWN_INTERFACE_GUID;
     let [b0, b1, b2, b3, b4, b5, b6, b7] = g.data4;
@@ -270,28 +284,36 @@ fn rundown_interface() -> Layout {
     })
 }
 
-/// The request's input message: `None` for no input.
+/// The request's input message: `None` for no input. Panics if it is not the message the
+/// table declares ([`Ioctl::input_type`]).
 pub fn input(ioctl: Ioctl) -> Option<Layout> {
-    match ioctl {
-        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats => None,
+    let layout = match ioctl {
+        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats | Ioctl::Version => None,
         Ioctl::Acquire => Some(acquire_request()),
         Ioctl::Release => Some(release_request()),
         Ioctl::Write => Some(write_request()),
         Ioctl::GetInterface => Some(get_interface_request()),
-    }
+    };
+    let rust = layout.as_ref().map_or("()", |layout| layout.rust);
+    assert_eq!(rust, ioctl.input_type(), "{ioctl:?}: the layout is not the input the table declares");
+    layout
 }
 
-/// The request's reply.
+/// The request's reply. Panics if it is not the message the table declares
+/// ([`Ioctl::output_type`]).
 pub fn output(ioctl: Ioctl) -> Layout {
-    match ioctl {
+    let layout = match ioctl {
         Ioctl::Query => query_reply(),
         Ioctl::Acquire | Ioctl::Release => holds_reply(),
         Ioctl::Read => read_reply(),
         Ioctl::Write => write_reply(),
         Ioctl::Rotate => rotate_reply(),
         Ioctl::Stats => stats_reply(),
+        Ioctl::Version => version_reply(),
         Ioctl::GetInterface => rundown_interface(),
-    }
+    };
+    assert_eq!(layout.rust, ioctl.output_type(), "{ioctl:?}: the layout is not the output the table declares");
+    layout
 }
 
 /// Each distinct message of `pick`, in IOCTL order, with the IOCTLs that use it.
@@ -317,9 +339,9 @@ pub fn replies() -> Vec<(Layout, Vec<Ioctl>)> {
     distinct(|ioctl| Some(output(ioctl)))
 }
 
-/// An object state.
+/// One named value of a field.
 #[derive(Clone, Debug)]
-pub struct State {
+pub struct Value {
     /// The wire value.
     pub raw: u32,
     /// The Rust variant.
@@ -330,27 +352,77 @@ pub struct State {
     pub meaning: &'static str,
 }
 
-/// Every value [`ObjectState::from_raw`] accepts, in order.
-pub fn states() -> Vec<State> {
-    (0..=u32::from(u16::MAX))
-        .filter_map(ObjectState::from_raw)
-        .map(|state| {
-            let (rust, c, meaning) = match state {
-                ObjectState::Active => ("Active", "RUNDOWN_STATE_ACTIVE", "Acquisitions succeed."),
-                ObjectState::RunningDown => (
-                    "RunningDown",
-                    "RUNDOWN_STATE_RUNNING_DOWN",
-                    "A rotation or the unload waits for holders; acquisitions fail.",
-                ),
-                ObjectState::Completed => (
-                    "Completed",
-                    "RUNDOWN_STATE_COMPLETED",
-                    "The run-down completed; the next generation is being installed.",
-                ),
-            };
-            State { raw: state as u32, rust, c, meaning }
-        })
-        .collect()
+/// A field whose values are named by a Rust enum: QUERY's `state`, VERSION's `flavour` and
+/// `protection`.
+#[derive(Clone, Debug)]
+pub struct NamedField {
+    /// The message's Rust type.
+    pub message: &'static str,
+    /// The field.
+    pub field: &'static str,
+    /// The Rust enum.
+    pub rust: &'static str,
+    /// Every value its `from_raw` accepts, in order.
+    pub values: Vec<Value>,
+}
+
+/// The values `from_raw` accepts among the first 65536.
+fn accepted<T>(from_raw: fn(u32) -> Option<T>) -> impl Iterator<Item = (u32, T)> {
+    (0..=u32::from(u16::MAX)).filter_map(move |raw| from_raw(raw).map(|value| (raw, value)))
+}
+
+/// Every named field's values, message by message.
+pub fn value_tables() -> Vec<NamedField> {
+    let states = accepted(ObjectState::from_raw).map(|(raw, state)| {
+        let (rust, c, meaning) = match state {
+            ObjectState::Active => ("Active", "RUNDOWN_STATE_ACTIVE", "Acquisitions succeed."),
+            ObjectState::RunningDown => (
+                "RunningDown",
+                "RUNDOWN_STATE_RUNNING_DOWN",
+                "A rotation or the unload waits for holders; acquisitions fail.",
+            ),
+            ObjectState::Completed => (
+                "Completed",
+                "RUNDOWN_STATE_COMPLETED",
+                "The run-down completed; the next generation is being installed.",
+            ),
+        };
+        Value { raw, rust, c, meaning }
+    });
+    let flavours = accepted(DriverFlavour::from_raw).map(|(raw, flavour)| {
+        let (rust, c, meaning) = match flavour {
+            DriverFlavour::Ntoskrnl => {
+                ("Ntoskrnl", "RUNDOWN_FLAVOUR_NTOSKRNL", "NtosKrnl's own run-down routines (the build for Windows).")
+            }
+            DriverFlavour::Portable => (
+                "Portable",
+                "RUNDOWN_FLAVOUR_PORTABLE",
+                "The `rundown` crate's portable model with `KEVENT` waits (the build for Wine).",
+            ),
+        };
+        Value { raw, rust, c, meaning }
+    });
+    let protections = accepted(ProtectionKind::from_raw).map(|(raw, kind)| {
+        let (rust, c, meaning) = match kind {
+            ProtectionKind::Plain => ("Plain", "RUNDOWN_PROTECTION_PLAIN", "A plain `EX_RUNDOWN_REF`."),
+            ProtectionKind::CacheAware => (
+                "CacheAware",
+                "RUNDOWN_PROTECTION_CACHE_AWARE",
+                "An `EX_RUNDOWN_REF_CACHE_AWARE`, one counter per processor.",
+            ),
+        };
+        Value { raw, rust, c, meaning }
+    });
+    vec![
+        NamedField { message: "QueryReply", field: "state", rust: "ObjectState", values: states.collect() },
+        NamedField { message: "VersionReply", field: "flavour", rust: "DriverFlavour", values: flavours.collect() },
+        NamedField {
+            message: "VersionReply",
+            field: "protection",
+            rust: "ProtectionKind",
+            values: protections.collect(),
+        },
+    ]
 }
 
 /// `IOCTL_RUNDOWN_QUERY` without its prefix: `QUERY`.
@@ -381,7 +453,7 @@ pub fn method_c(method: Method) -> &'static str {
 /// An input the ABI accepts for `ioctl`.
 pub fn valid_input(ioctl: Ioctl) -> Vec<u8> {
     match ioctl {
-        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats => Vec::new(),
+        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats | Ioctl::Version => Vec::new(),
         Ioctl::Acquire => AcquireRequest { count: 1 }.to_bytes().to_vec(),
         Ioctl::Release => ReleaseRequest { count: 1 }.to_bytes().to_vec(),
         Ioctl::Write => {
@@ -404,7 +476,7 @@ pub fn abi_check(code: u32, input: &[u8], output_len: usize) -> Result<Ioctl, Nt
     ioctl.check_input_len(input.len()).map_err(WireError::status)?;
     ioctl.check_output_len(output_len).map_err(WireError::status)?;
     let fields = match ioctl {
-        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats => Ok(()),
+        Ioctl::Query | Ioctl::Read | Ioctl::Rotate | Ioctl::Stats | Ioctl::Version => Ok(()),
         Ioctl::Acquire => AcquireRequest::from_bytes(input).map(drop),
         Ioctl::Release => ReleaseRequest::from_bytes(input).map(drop),
         Ioctl::Write => WriteRequest::from_bytes(input).map(drop),

@@ -8,10 +8,10 @@ use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 use crate::env;
 use crate::irql::{Apc, AtMost, Dispatch, Irql};
-use crate::sync::{AtomicBool, Ordering::SeqCst, fence};
 use crate::protection::sealed::RawProtection;
 use crate::provider::portable::Summary;
 use crate::provider::{CacheAwareBlock, Provider, Selected};
+use crate::sync::{AtomicBool, Ordering::SeqCst, fence};
 use crate::{Protection, RundownGuard, RundownOwner, RundownState};
 
 type Block = CacheAwareBlock;
@@ -159,6 +159,16 @@ impl core::fmt::Debug for PoolTag {
 impl CacheAwareRundownRef<'static> {
     /// Allocates and initializes one from nonpaged pool (`ExAllocateCacheAwareRundownProtection`)
     /// with the crate's tag, [`PoolTag::DEFAULT`]; `None` when pool is exhausted.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{CacheAwareRundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 0 }, "initialized and active");
+    /// shared.free(&irql);
+    /// ```
     #[must_use]
     pub fn allocate(irql: &Irql<impl AtMost<Apc>>) -> Option<Self> {
         Self::allocate_with_tag(PoolTag::DEFAULT, irql)
@@ -182,13 +192,32 @@ impl CacheAwareRundownRef<'static> {
     pub fn allocate_with_tag(tag: PoolTag, irql: &Irql<impl AtMost<Apc>>) -> Option<Self> {
         irql.debug_assert_current();
         let block = Selected::cache_aware_allocate_with_tag(tag.get())?;
-        Some(Self { block, from_pool: true, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData })
+        Some(Self {
+            block,
+            from_pool: true,
+            phase: AtomicU8::new(ACTIVE),
+            resetting: AtomicBool::new(false),
+            storage: PhantomData,
+        })
     }
 }
 
 impl<'storage> CacheAwareRundownRef<'storage> {
     /// The bytes [`initialize_in`](Self::initialize_in) needs on this machine
     /// (`ExSizeOfRundownProtectionCacheAware`).
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::CacheAwareRundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let words = CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>());
+    /// let mut short = vec![MaybeUninit::<usize>::uninit(); words - 1];
+    /// assert!(CacheAwareRundownRef::initialize_in(&mut short, &irql).is_err());
+    /// let mut storage = vec![MaybeUninit::<usize>::uninit(); words];
+    /// assert!(CacheAwareRundownRef::initialize_in(&mut storage, &irql).is_ok());
+    /// ```
     #[must_use]
     pub fn required_size(irql: &Irql<impl AtMost<Apc>>) -> usize {
         irql.debug_assert_current();
@@ -202,6 +231,22 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// [`required_size`](Self::required_size), as NT's contract asks, even when `storage` is
     /// larger (on one processor a larger size can give NT no word at all), so the block has one
     /// word per processor and the rest of `storage` is unused.
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{CacheAwareRundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let words = CacheAwareRundownRef::required_size(&irql).div_ceil(size_of::<usize>());
+    /// // In a driver: nonpaged memory, such as a device extension.
+    /// let mut storage = vec![MaybeUninit::<usize>::uninit(); words];
+    /// let shared = CacheAwareRundownRef::initialize_in(&mut storage, &irql).expect("large enough");
+    /// let guard = shared.acquire(&irql).expect("active");
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 1 });
+    /// drop(guard);
+    /// shared.free(&irql); // nothing goes back to pool: the storage is the caller's
+    /// ```
     ///
     /// # Errors
     /// [`StorageTooSmall`] when `storage` holds fewer bytes than
@@ -220,7 +265,13 @@ impl<'storage> CacheAwareRundownRef<'storage> {
         // bytes for `'storage`, which the new value keeps borrowed; `required` is
         // `ExSizeOfRundownProtectionCacheAware`'s value.
         unsafe { Selected::cache_aware_initialize(block, required) };
-        Ok(Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData })
+        Ok(Self {
+            block,
+            from_pool: false,
+            phase: AtomicU8::new(ACTIVE),
+            resetting: AtomicBool::new(false),
+            storage: PhantomData,
+        })
     }
 
     /// Takes over an `EX_RUNDOWN_REF_CACHE_AWARE` that C code initialized
@@ -266,7 +317,13 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     ///   completes, reinitializes or frees the block. Others may acquire and release.
     #[must_use]
     pub unsafe fn from_raw(block: NonNull<CacheAwareBlock>) -> Self {
-        let this = Self { block, from_pool: false, phase: AtomicU8::new(ACTIVE), resetting: AtomicBool::new(false), storage: PhantomData };
+        let this = Self {
+            block,
+            from_pool: false,
+            phase: AtomicU8::new(ACTIVE),
+            resetting: AtomicBool::new(false),
+            storage: PhantomData,
+        };
         debug_assert!(
             matches!(this.state(), RundownState::Granting { .. }),
             "CacheAwareRundownRef::from_raw over a block that is not active"
@@ -339,6 +396,18 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// directly. A shared owner reinitializes too
     /// ([`RundownOwner::reinitialize`](crate::RundownOwner::reinitialize), see
     /// [`SharedReinitialize`](crate::SharedReinitialize)).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::CacheAwareRundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// drop(shared.owner(&irql).wait_for_release(&irql)); // left run down, not completed
+    /// assert!(shared.acquire(&irql).is_none());
+    /// let owner = shared.owner(&irql); // completes and reinitializes first
+    /// assert!(owner.protection().acquire(&irql).is_some(), "active again");
+    /// ```
     pub fn owner(&mut self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'_, Self> {
         irql.debug_assert_current();
         let phase = self.phase.load(Relaxed);
@@ -359,6 +428,20 @@ impl<'storage> CacheAwareRundownRef<'storage> {
 
     /// Tries to acquire run-down protection on the current processor's word
     /// (`ExAcquireRundownProtectionCacheAware`).
+    ///
+    /// ```
+    /// use rundown::irql::{Dispatch, PassiveLevel};
+    /// use rundown::{CacheAwareRundownRef, RundownState};
+    ///
+    /// let mut irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let dispatch = irql.raise::<Dispatch>(); // in a DPC, say: DISPATCH_LEVEL will do
+    /// let guard = shared.acquire(&dispatch).expect("active");
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 1 });
+    /// drop(guard); // ExReleaseRundownProtectionCacheAware
+    /// drop(dispatch);
+    /// shared.free(&irql);
+    /// ```
     #[must_use = "an unused guard releases at once"]
     pub fn acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
@@ -366,6 +449,18 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     }
 
     /// Tries to acquire `count` protections at once (`ExAcquireRundownProtectionCacheAwareEx`).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{CacheAwareRundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let guard = shared.acquire_many(rundown::count!(3), &irql).expect("active");
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 3 });
+    /// drop(guard); // ExReleaseRundownProtectionCacheAwareEx(.., 3)
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 0 });
+    /// ```
     #[must_use = "an unused guard releases at once"]
     pub fn acquire_many(
         &self,
@@ -379,6 +474,18 @@ impl<'storage> CacheAwareRundownRef<'storage> {
     /// Frees a pool-allocated reference (`ExFreeCacheAwareRundownProtection`); caller storage, and
     /// a block taken over with [`from_raw`](Self::from_raw), are simply given back. Dropping does
     /// the same after checking IRQL at run time.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{simulation, CacheAwareRundownRef, PoolTag};
+    ///
+    /// const TAG: PoolTag = PoolTag::new(*b"Doc4");
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = CacheAwareRundownRef::allocate_with_tag(TAG, &irql).expect("pool");
+    /// assert_eq!(simulation::pool_blocks(TAG), 1);
+    /// shared.free(&irql); // ExFreeCacheAwareRundownProtection
+    /// assert_eq!(simulation::pool_blocks(TAG), 0);
+    /// ```
     pub fn free(self, irql: &Irql<impl AtMost<Apc>>) {
         irql.debug_assert_current();
         let this = core::mem::ManuallyDrop::new(self);

@@ -118,6 +118,24 @@ impl<'r, P: Protection, S: Lifecycle> RundownOwner<'r, P, S> {
     }
 
     /// The reference, for shared accessors to acquire protection on.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::RundownRef;
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql);
+    /// let shared: &RundownRef = owner.protection(); // lives as long as the owner's borrow
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| {
+    ///         let irql = PassiveLevel::check().expect("a new thread runs at PASSIVE_LEVEL");
+    ///         assert!(shared.acquire(&irql).is_some());
+    ///     });
+    /// });
+    /// let _owner = owner.wait_for_release(&irql);
+    /// assert!(shared.acquire(&irql).is_none(), "still usable after the owner moved on");
+    /// ```
     #[must_use]
     pub fn protection(&self) -> &'r P {
         self.protection
@@ -142,6 +160,28 @@ impl<'r, P: Protection> RundownOwner<'r, P, Active> {
     /// deleted". If nobody holds protection it returns at once.
     ///
     /// Waiting on this thread while it holds a guard on the same reference never returns.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::RundownRef;
+    /// # let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql);
+    /// let shared = owner.protection();
+    /// let guard = shared.acquire(&irql).expect("active");
+    /// std::thread::scope(|scope| {
+    ///     let waiter = scope.spawn(move || {
+    ///         let irql = PassiveLevel::check().expect("a new thread runs at PASSIVE_LEVEL");
+    ///         owner.wait_for_release(&irql)
+    ///     });
+    ///     std::thread::sleep(Duration::from_millis(10)); // the holder uses the object
+    ///     assert!(!waiter.is_finished(), "the wait waits for the holder");
+    ///     drop(guard);
+    ///     let _run_down = waiter.join().expect("the wait returns once the guard dropped");
+    /// });
+    /// assert!(shared.acquire(&irql).is_none(), "and no protection is granted afterwards");
+    /// ```
     pub fn wait_for_release(self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'r, P, RunDown> {
         irql.debug_assert_current();
         // SAFETY: the only owner, in the active state, at <= APC_LEVEL.
@@ -156,6 +196,17 @@ impl<'r, P: Protection> RundownOwner<'r, P, RunDown> {
     /// From the seed page: "The ExRundownCompleted call must be preceded by a call to the
     /// ExWaitForRundownProtectionRelease routine that runs down the object", which is why only
     /// this state has it.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{RundownRef, RundownState};
+    /// # let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql).wait_for_release(&irql);
+    /// let owner = owner.completed(&irql); // the object may be deleted now
+    /// assert_eq!(owner.protection().state(), RundownState::Closed);
+    /// let _owner = owner.reinitialize(&irql); // which only a completed owner can do
+    /// ```
     pub fn completed(self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'r, P, Completed> {
         irql.debug_assert_current();
         // SAFETY: the only owner; the wait returned.
@@ -169,6 +220,19 @@ impl<'r, P: SharedReinitialize> RundownOwner<'r, P, Completed> {
     ///
     /// From the seed page: "After an ExRundownCompleted call, the driver can call the
     /// ExReInitializeRundownProtection routine", after which acquires succeed again.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::CacheAwareRundownRef;
+    /// # let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// let owner = shared.owner(&irql);
+    /// let protection = owner.protection();
+    /// let owner = owner.wait_for_release(&irql).completed(&irql); // the old object is gone
+    /// assert!(protection.acquire(&irql).is_none());
+    /// let _owner = owner.reinitialize(&irql); // for the new object, while readers may try
+    /// assert!(protection.acquire(&irql).is_some());
+    /// ```
     pub fn reinitialize(self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'r, P, Active> {
         irql.debug_assert_current();
         // SAFETY: the only owner; the run down completed.
@@ -183,6 +247,18 @@ impl<P: Protection> RundownOwner<'_, P, Completed> {
     /// From the seed pages: "After an ExRundownCompleted call, additional calls to
     /// ExWaitForRundownProtectionRelease ... return immediately without waiting", and a wait on
     /// an object "already run down ... has no effect but is not treated as an error".
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::RundownRef;
+    /// # let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql).wait_for_release(&irql).completed(&irql);
+    /// owner.wait_for_release(&irql); // returns at once, as often as asked
+    /// owner.wait_for_release(&irql);
+    /// assert!(owner.protection().acquire(&irql).is_none());
+    /// let _owner = owner.reinitialize(&irql); // the owner was only borrowed
+    /// ```
     pub fn wait_for_release(&self, irql: &Irql<impl AtMost<Apc>>) {
         irql.debug_assert_current();
         // SAFETY: the only owner, in the completed state, where a wait has no effect.

@@ -34,6 +34,18 @@ impl RundownRef {
         /// A reference in the state `ExInitializeRundownProtection` leaves: active, count zero.
         ///
         /// A `const fn`, so a `static` works: `static SHARED: RundownRef = RundownRef::new();`.
+        ///
+        /// ```
+        /// use rundown::irql::PassiveLevel;
+        /// use rundown::{RundownRef, RundownState};
+        ///
+        /// static SHARED: RundownRef = RundownRef::new();
+        ///
+        /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+        /// assert_eq!(SHARED.state(), RundownState::Granting { holders: 0 });
+        /// let _guard = SHARED.acquire(&irql).expect("a new reference is active");
+        /// assert_eq!(SHARED.state(), RundownState::Granting { holders: 1 });
+        /// ```
         #[must_use]
         pub fn new() -> Self {
             Self { word: RundownWord::new(0) }
@@ -46,6 +58,18 @@ impl RundownRef {
     /// The exclusive borrow proves nobody holds, waits on or acquires the reference, whatever an
     /// earlier owner left it in; the owner then hands out shared references for the whole of
     /// `'r`.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{RundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// drop(storage.owner(&irql).wait_for_release(&irql)); // an owner that stopped half-way
+    /// assert_eq!(storage.state(), RundownState::Closed);
+    /// let owner = storage.owner(&irql); // ExInitializeRundownProtection: active again
+    /// assert!(owner.protection().acquire(&irql).is_some());
+    /// ```
     pub fn owner(&mut self, irql: &Irql<impl AtMost<Apc>>) -> RundownOwner<'_, Self> {
         irql.debug_assert_current();
         // SAFETY: `&mut self`: nobody else uses the word.
@@ -59,6 +83,21 @@ impl RundownRef {
     ///
     /// Returns `None` once the run down started ("the object must be treated as invalid"), or
     /// when the count would pass [`MAX_OUTSTANDING`](crate::provider::MAX_OUTSTANDING).
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{RundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql);
+    /// let shared = owner.protection();
+    /// if let Some(_guard) = shared.acquire(&irql) {
+    ///     assert_eq!(shared.state(), RundownState::Granting { holders: 1 });
+    /// } // ExReleaseRundownProtection when the guard drops
+    /// let _owner = owner.wait_for_release(&irql);
+    /// assert!(shared.acquire(&irql).is_none(), "the object must be treated as invalid");
+    /// ```
     #[must_use = "an unused guard releases at once"]
     pub fn acquire(&self, irql: &Irql<impl AtMost<Dispatch>>) -> Option<RundownGuard<'_, Self>> {
         irql.debug_assert_current();
@@ -70,6 +109,20 @@ impl RundownRef {
     ///
     /// "The count is incremented only if the routine returns TRUE": on `None` nothing changed.
     /// A count of zero cannot be expressed; [`count!`](crate::count) makes a constant one.
+    ///
+    /// ```
+    /// use core::num::NonZeroU32;
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{RundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let shared = RundownRef::new();
+    /// let requests = NonZeroU32::new(3).expect("a batch of three requests");
+    /// let guard = shared.acquire_many(requests, &irql).expect("active");
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 3 });
+    /// drop(guard); // ExReleaseRundownProtectionEx(.., 3)
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 0 });
+    /// ```
     #[must_use = "an unused guard releases at once"]
     pub fn acquire_many(
         &self,
@@ -247,6 +300,27 @@ pub enum RundownState {
 impl RundownRef {
     /// What the word says now: for a debugger or a log line. Another thread may change it at
     /// once, so this decides nothing.
+    ///
+    /// ```
+    /// # use rundown::irql::PassiveLevel;
+    /// # use rundown::{RundownRef, RundownState};
+    /// # let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// let mut storage = RundownRef::new();
+    /// let owner = storage.owner(&irql);
+    /// let shared = owner.protection();
+    /// let guard = shared.acquire(&irql).expect("active");
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(move || {
+    ///         let irql = PassiveLevel::check().expect("a new thread runs at PASSIVE_LEVEL");
+    ///         let _completed = owner.wait_for_release(&irql).completed(&irql);
+    ///     });
+    ///     while shared.state() != RundownState::RunningDown {
+    ///         std::thread::yield_now(); // until the waiter installed its wait block
+    ///     }
+    ///     drop(guard);
+    /// });
+    /// assert_eq!(shared.state(), RundownState::Closed);
+    /// ```
     #[must_use]
     pub fn state(&self) -> RundownState {
         let word = self.word.load(core::sync::atomic::Ordering::Relaxed);

@@ -91,6 +91,18 @@ pub(crate) mod atomics {
 
     /// The body of a spin-wait loop: a pause instruction, or under loom a yield, so that the model
     /// lets the thread being waited for run.
+    ///
+    /// ```
+    /// use rundown::sync::{AtomicBool, Ordering, spin_loop};
+    ///
+    /// let ready = AtomicBool::new(false);
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| ready.store(true, Ordering::Release));
+    ///     while !ready.load(Ordering::Acquire) {
+    ///         spin_loop(); // under loom: lets the storing thread run
+    ///     }
+    /// });
+    /// ```
     #[inline]
     pub fn spin_loop() {
         #[cfg(all(loom, not(feature = "kernel")))]

@@ -152,11 +152,38 @@ pub mod simulation {
 
     /// Makes the calling thread report `processor` as its current processor, as if the scheduler
     /// had moved it there; `None` goes back to the real processor number.
+    ///
+    /// ```
+    /// use rundown::irql::PassiveLevel;
+    /// use rundown::{simulation, CacheAwareRundownRef, RundownState};
+    ///
+    /// let irql = PassiveLevel::check().expect("PASSIVE_LEVEL");
+    /// simulation::set_processor_count(Some(2));
+    /// let shared = CacheAwareRundownRef::allocate(&irql).expect("pool");
+    /// simulation::run_on_processor(Some(0));
+    /// let guard = shared.acquire(&irql).expect("active"); // counted on slot 0
+    /// simulation::run_on_processor(Some(1)); // the scheduler moves the holder
+    /// drop(guard); // released on slot 1: the sum over the slots is what counts
+    /// assert_eq!(shared.state(), RundownState::Granting { holders: 0 });
+    /// # simulation::run_on_processor(None);
+    /// # simulation::set_processor_count(None);
+    /// ```
     pub fn run_on_processor(processor: Option<u32>) {
         PROCESSOR.with(|cell: &Cell<Option<u32>>| cell.set(processor));
     }
 
     /// How many slots a cache-aware run-down reference made now would have.
+    ///
+    /// ```
+    /// use rundown::simulation;
+    ///
+    /// let real = simulation::processor_count();
+    /// assert!(real >= 1);
+    /// simulation::set_processor_count(Some(3)); // this thread sees three processors
+    /// assert_eq!(simulation::processor_count(), 3);
+    /// simulation::set_processor_count(None);
+    /// assert_eq!(simulation::processor_count(), real);
+    /// ```
     #[must_use]
     pub fn processor_count() -> u32 {
         super::processor_count()

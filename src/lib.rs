@@ -2,14 +2,14 @@
 //!
 //! `\Device\RundownShared` (link `\DosDevices\RundownShared`, openable by SYSTEM and
 //! Administrators) answers the IOCTLs of [`rundown_abi`]. The work is done by
-//! [`rundown_service`], which runs on a host too; this crate only translates IRPs:
+//! [`rundown_service`], which runs on a host too, and the kernel's edges by [`rundown_wdm`]; this
+//! crate only translates requests:
 //!
-//! - [`state`]: what DriverEntry builds and DriverUnload takes apart;
-//! - [`dispatch`]: CREATE, CLEANUP, CLOSE, DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL;
+//! - [`state`]: the [`Driver`](rundown_wdm::Driver): what DriverEntry builds, what each request
+//!   does, and what DriverUnload takes apart;
+//! - [`dispatch`]: DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL, and the pended ROTATE;
 //! - [`owner_thread`]: the system thread that owns the run-down and rotates the object;
-//! - [`interface`]: the function table peer drivers get through GET_INTERFACE;
-//! - [`handles`]: the open handles' contexts;
-//! - [`device`], [`security`], [`pool`]: the kernel edges (the shared ones are in `rundown-wdm`).
+//! - [`interface`]: the function table peer drivers get through GET_INTERFACE.
 //!
 //! Two flavours from this source: `ntoskrnl` (default) imports NtosKrnl's
 //! `Ex*RundownProtection*` routines; `portable` uses the `rundown` crate's model with KEVENT
@@ -20,13 +20,9 @@ extern crate alloc;
 #[cfg(not(test))]
 extern crate wdk_panic;
 
-mod device;
 mod dispatch;
-mod handles;
 mod interface;
 mod owner_thread;
-mod pool;
-mod security;
 mod state;
 
 #[cfg(all(feature = "ntoskrnl", feature = "portable"))]
@@ -34,27 +30,31 @@ compile_error!("choose one flavour: `ntoskrnl` (the default) or `portable` (--no
 #[cfg(not(any(feature = "ntoskrnl", feature = "portable")))]
 compile_error!("choose a flavour: `ntoskrnl` (the default) or `--no-default-features --features portable`");
 
-use rundown::irql::{Irql, PassiveEntryPoint};
-use wdk_sys::{DRIVER_OBJECT, NTSTATUS, PCUNICODE_STRING, STATUS_SUCCESS};
-
-/// Every allocation comes from nonpaged pool and is counted for STATS and the unload report.
+use rundown_service::PoolUsage;
 #[cfg(not(test))]
-#[global_allocator]
-static GLOBAL_ALLOCATOR: pool::CountingAllocator = pool::CountingAllocator::new();
+use rundown_wdm::pool::CountingAllocator;
 
-/// Creates the device, its link and the shared object, and starts the owner thread.
-///
-/// # Safety
-/// Called by the I/O manager only, with a valid driver object.
-#[unsafe(export_name = "DriverEntry")]
-pub unsafe extern "system" fn driver_entry(driver: &mut DRIVER_OBJECT, _registry_path: PCUNICODE_STRING) -> NTSTATUS {
-    // SAFETY: the I/O manager calls DriverEntry at PASSIVE_LEVEL.
-    let irql = unsafe { Irql::entered_at(PassiveEntryPoint::DriverEntry) };
-    match state::DriverState::start(driver, &irql) {
-        Ok(()) => STATUS_SUCCESS,
-        Err(status) => {
-            rundown_wdm::error!("rundown: DriverEntry failed: {status:?}");
-            status.raw()
-        }
-    }
+/// Every allocation comes from nonpaged pool and is counted for STATS and the unload report:
+/// windows-drivers-rs's `WdkAllocator` (`ExAllocatePool2`) on Windows, `ExAllocatePoolWithTag` in
+/// the Wine flavour (Wine 8 has no `ExAllocatePool2`).
+#[cfg(all(not(test), feature = "ntoskrnl"))]
+#[global_allocator]
+static GLOBAL_ALLOCATOR: CountingAllocator<wdk_alloc::WdkAllocator> = CountingAllocator::new(wdk_alloc::WdkAllocator);
+#[cfg(all(not(test), not(feature = "ntoskrnl")))]
+#[global_allocator]
+static GLOBAL_ALLOCATOR: CountingAllocator<rundown_wdm::pool::PoolWithTag> =
+    CountingAllocator::new(rundown_wdm::pool::PoolWithTag);
+
+/// Pool the driver has allocated and not freed.
+#[cfg(not(test))]
+fn pool_usage() -> PoolUsage {
+    GLOBAL_ALLOCATOR.usage()
 }
+
+/// Host unit tests use the host allocator.
+#[cfg(test)]
+fn pool_usage() -> PoolUsage {
+    PoolUsage::default()
+}
+
+rundown_wdm::driver!(state::Owner);

@@ -7,15 +7,15 @@ use rundown::ObjectOwner;
 use rundown::irql::{Irql, Passive};
 use rundown_abi::{NtStatus, RotateReply};
 use rundown_service::{Rotator, try_box};
-
-use crate::dispatch::PendedIrp;
-use crate::state::DriverState;
 use rundown_wdm::{SystemThread, ThreadMain};
 
-/// The owner thread: the state, the rotator and the owner of the driver-level reference, which
-/// only it uses.
+use crate::dispatch::PendedIrp;
+use crate::state::Core;
+
+/// The owner thread: the shared core, the rotator and the owner of the driver-level reference,
+/// which only it uses.
 struct OwnerThread {
-    state: &'static DriverState,
+    core: &'static Core,
     rotator: Rotator<'static, 'static>,
     /// The owner of the driver-level reference peers' interface references hold.
     attachment: ObjectOwner<'static, ()>,
@@ -23,29 +23,29 @@ struct OwnerThread {
 
 /// Starts the owner thread, returning it for DriverUnload to join.
 pub(crate) fn start(
-    state: &'static DriverState,
+    core: &'static Core,
     rotator: Rotator<'static, 'static>,
     attachment: ObjectOwner<'static, ()>,
 ) -> Result<SystemThread, NtStatus> {
-    let owner = try_box(OwnerThread { state, rotator, attachment }).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
-    SystemThread::spawn(owner).map_err(NtStatus::from_raw)
+    let owner = try_box(OwnerThread { core, rotator, attachment }).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+    SystemThread::spawn(owner)
 }
 
 impl ThreadMain for OwnerThread {
     /// Rotates for each pended ROTATE until DriverUnload rings with `stopping` set; then waits
     /// for the object's holders, then for the peers' interface references.
     fn run(self: Box<Self>, irql: &Irql<Passive>) {
-        let Self { state, mut rotator, attachment } = *self;
+        let Self { core, mut rotator, attachment } = *self;
         let mut passive = Irql::<Passive>::check().expect("a system thread runs at PASSIVE_LEVEL");
         loop {
-            state.doorbell.wait(irql);
-            if state.stopping.load(SeqCst) {
+            core.doorbell.wait(irql);
+            if core.stopping.load(SeqCst) {
                 break;
             }
-            if state.rotation.begin(&mut passive) {
+            if core.rotation.begin(&mut passive) {
                 let reply = rotator.rotate(irql);
                 // A cancelled ROTATE was completed by its canceller; the rotation stands.
-                if let Some(rotate) = state.rotation.finish(&mut passive) {
+                if let Some(rotate) = core.rotation.finish(&mut passive) {
                     complete_rotation(rotate, &reply);
                 }
             }
@@ -57,7 +57,7 @@ impl ThreadMain for OwnerThread {
             retired.generation,
             retired.waited_for_holders
         );
-        let peers = state.peers.count();
+        let peers = core.peers.count();
         let _attachment = attachment.retire(irql);
         rundown_wdm::info!("rundown: unload: {peers} peer interface references were outstanding; all dropped");
     }

@@ -26,12 +26,20 @@ pub const RUSTC_WEB: Requirement = Requirement {
 /// lld's MSVC-compatible linker, which links the driver as a kernel image.
 pub const LLD: Requirement = Requirement { purpose: "lld-link", probe: "/usr/bin/lld-link-19", packages: &["lld-19"] };
 
-/// mingw-w64: ntoskrnl's import library and DDK headers (stand-ins, layout test) and the linker
-/// for rundownctl.
+/// mingw-w64: the DDK headers wdk-sys's bindings are generated from (and the layout check compiles
+/// against), ntoskrnl's import library, and the linker for rundownctl.
 pub const MINGW: Requirement = Requirement {
     purpose: "mingw-w64",
     probe: "/usr/bin/x86_64-w64-mingw32-gcc",
     packages: &["gcc-mingw-w64-x86-64", "binutils-mingw-w64-x86-64"],
+};
+
+/// libclang for bindgen, which generates wdk-sys's bindings over mingw-w64's DDK headers when the
+/// driver builds (Debian 12's `libclang-dev` is clang 14; bindgen loads it at run time).
+pub const LIBCLANG: Requirement = Requirement {
+    purpose: "libclang (wdk-sys's bindings)",
+    probe: "/usr/lib/llvm-14/lib/libclang.so",
+    packages: &["libclang-dev"],
 };
 
 /// Wine 8, the load-and-IOCTL host.

@@ -1,14 +1,18 @@
 //! `cargo xtask build`: the driver in both flavours and rundownctl, cross-built on Linux into
 //! `target/sys/`.
 //!
-//! The driver source is the same as on Windows. Only the build differs:
+//! The driver source is the same as on Windows. Only the build differs (docs/wdk-api-surface.md):
 //! - Debian's rustc-web with `-Zbuild-std` compiles core and alloc for `x86_64-pc-windows-msvc`;
-//! - `standins/cargo-config.toml` patches the five wdk crates with API-compatible stand-ins
-//!   (`[patch.crates-io]`), and the patched resolve is kept in `target/sys/Cargo.lock`, so the
-//!   committed Cargo.lock stays the Windows one;
-//! - lld-link links the image as a kernel driver (the arguments come from the stand-in
-//!   wdk-build, as the real one gives them to link.exe).
+//! - wdk, wdk-alloc and wdk-panic are windows-drivers-rs's crates from crates.io; wdk-sys too, with
+//!   the project's build script (`wdk-sys-bindings/`) written over its copy's, which generates its
+//!   bindings with wdk-build's settings over mingw-w64's DDK headers ([`prepare_wdk_sys`]); wdk-build
+//!   is the stand-in in `standins/wdk-build`. Both are patched in with `[patch.crates-io]`, and the
+//!   patched resolve is kept in `target/sys/resolve/Cargo.lock`, so the committed Cargo.lock stays
+//!   the Windows one;
+//! - lld-link links the image as a kernel driver (the arguments come from the wdk-build stand-in,
+//!   as the real one gives them to link.exe).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,43 +29,19 @@ const KERNEL_TARGET: &str = "x86_64-pc-windows-msvc";
 /// (docs/windows-exe-on-linux.md).
 const TOOL_TARGET: &str = "x86_64-win7-windows-gnu";
 
-/// One of the driver's two builds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavour {
-    /// NtosKrnl's own run-down routines (the default features): for Windows.
-    Ntoskrnl,
-    /// The portable run-down model: for Wine.
-    Portable,
-}
+/// One of the driver's two builds: NtosKrnl's own run-down routines (the default features), for
+/// Windows, or the portable run-down model, for Wine. One definition, `rundown_abi::DriverFlavour`
+/// (what VERSION reports), which pe-check's rules take too.
+pub use pe_check::Flavour;
 
-impl Flavour {
-    pub const ALL: [Self; 2] = [Self::Ntoskrnl, Self::Portable];
+/// Both flavours, in the order they are built.
+pub const FLAVOURS: [Flavour; 2] = [Flavour::Ntoskrnl, Flavour::Portable];
 
-    fn name(self) -> &'static str {
-        match self {
-            Self::Ntoskrnl => "ntoskrnl",
-            Self::Portable => "portable",
-        }
-    }
-
-    fn feature_args(self) -> &'static [&'static str] {
-        match self {
-            Self::Ntoskrnl => &[],
-            Self::Portable => &["--no-default-features", "--features", "portable"],
-        }
-    }
-
-    /// The `pe-check` rules for this flavour.
-    pub fn rules(self) -> pe_check::Flavour {
-        match self {
-            Self::Ntoskrnl => pe_check::Flavour::Ntoskrnl,
-            Self::Portable => pe_check::Flavour::Portable,
-        }
-    }
-
-    /// The owner driver's image name under `target/sys/`.
-    pub fn image_name(self) -> &'static str {
-        Driver::Owner.image_name(self)
+/// The cargo arguments that select `flavour`'s features.
+fn feature_args(flavour: Flavour) -> &'static [&'static str] {
+    match flavour {
+        Flavour::Ntoskrnl => &[],
+        Flavour::Portable => &["--no-default-features", "--features", "portable"],
     }
 }
 
@@ -125,10 +105,11 @@ pub fn tool_path() -> PathBuf {
 /// Installs what is missing (Wine too, which the images are made to run in), then builds both
 /// images and the tool.
 pub fn run() -> Result<()> {
-    apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW, &apt::WINE])?;
+    apt::ensure(&[&apt::RUSTC_WEB, &apt::LLD, &apt::MINGW, &apt::LIBCLANG, &apt::WINE])?;
     std::fs::create_dir_all(output_dir())?;
-    for flavour in Flavour::ALL {
-        build_drivers(flavour)?;
+    let patches = wdk_patches()?;
+    for flavour in FLAVOURS {
+        build_drivers(flavour, &patches)?;
     }
     build_tool()?;
     println!(
@@ -161,24 +142,18 @@ fn run_logged(mut command: Command, what: &str) -> Result<()> {
 }
 
 /// Builds both driver packages in one flavour (one cargo invocation, one build-std).
-fn build_drivers(flavour: Flavour) -> Result<()> {
-    let root = workspace_root();
-    let lockfile = output_dir().join("Cargo.lock");
-    if !lockfile.exists() {
-        // Start from the committed resolve, so shared crates keep their versions.
-        std::fs::copy(root.join("Cargo.lock"), &lockfile).context("could not copy Cargo.lock")?;
-    }
+fn build_drivers(flavour: Flavour, patches: &WdkPatches) -> Result<()> {
+    let lockfile = patches.lockfile()?;
     let target_dir = output_dir().join("build").join(flavour.name());
     let mut command = debian_cargo();
     command
         .args(["build", "--release", "--target", KERNEL_TARGET])
         .args(Driver::ALL.iter().flat_map(|driver| ["--package", driver.package()]))
-        .args(flavour.feature_args())
+        .args(feature_args(flavour))
         .args(["-Zbuild-std=core,alloc,compiler_builtins", "-Zbuild-std-features=compiler-builtins-mem"])
         .args(["-Zlockfile-path", "--config"])
         .arg(format!("resolver.lockfile-path={}", toml_string(&lockfile)))
-        .arg("--config")
-        .arg(root.join("standins/cargo-config.toml"))
+        .args(&patches.args)
         .args(["--config", &format!("build.rustc={}", toml_string(Path::new(DEBIAN_RUSTC)))])
         .args(["--config", &format!("target.{KERNEL_TARGET}.linker=\"lld-link-19\"")])
         // windows-drivers-rs's sample builds drivers with LTO; the workspace profile leaves it
@@ -223,4 +198,109 @@ const MAX_TOOL_BYTES: u64 = 2 * 1024 * 1024;
 /// A path as a TOML string for `--config key=value`.
 fn toml_string(path: &Path) -> String {
     format!("{:?}", path.display().to_string())
+}
+
+/// How a driver build gets its wdk crates: the `--config` arguments that patch them in, and where
+/// the patched resolve is kept.
+pub struct WdkPatches {
+    /// `--config` arguments for cargo.
+    pub args: Vec<OsString>,
+    /// The lockfile of the patched resolve (`-Zlockfile-path`), so that the committed Cargo.lock
+    /// stays the Windows one.
+    lockfile: PathBuf,
+}
+
+impl WdkPatches {
+    /// The patched resolve's lockfile, first copied from the committed one so that shared crates
+    /// keep their versions.
+    pub fn lockfile(&self) -> Result<PathBuf> {
+        if !self.lockfile.exists() {
+            let dir = self.lockfile.parent().context("a lockfile path has a parent")?;
+            std::fs::create_dir_all(dir)?;
+            std::fs::copy(workspace_root().join("Cargo.lock"), &self.lockfile).context("could not copy Cargo.lock")?;
+        }
+        Ok(self.lockfile.clone())
+    }
+}
+
+/// The wdk crates for a driver build: wdk, wdk-alloc and wdk-panic from crates.io, wdk-sys from
+/// crates.io with the project's build script ([`prepare_wdk_sys`]), and the wdk-build stand-in
+/// (`standins/cargo-config.toml`).
+pub fn wdk_patches() -> Result<WdkPatches> {
+    let wdk_sys = prepare_wdk_sys()?;
+    let args = vec![
+        "--config".into(),
+        workspace_root().join("standins/cargo-config.toml").into_os_string(),
+        "--config".into(),
+        format!("patch.crates-io.wdk-sys.path={}", toml_string(&wdk_sys)).into(),
+    ];
+    Ok(WdkPatches { args, lockfile: output_dir().join("resolve").join("Cargo.lock") })
+}
+
+/// The project's wdk-sys build script and the declarations mingw-w64 lacks (`wdk-sys-bindings/`).
+const WDK_SYS_BUILD_FILES: [&str; 2] = ["build.rs", "mingw-w64-additions.h"];
+
+/// Copies the wdk-sys that cargo downloaded for the committed resolve to
+/// `target/wdk-crates/wdk-sys-<version>/`, writes the project's build script over the copy's, and
+/// returns the copy's directory. Only files whose content changed are written, so that an
+/// unchanged copy does not rebuild.
+pub fn prepare_wdk_sys() -> Result<PathBuf> {
+    let source = downloaded_package("wdk-sys")?;
+    let name = source.file_name().context("a package directory has a name")?;
+    let copy = target_dir().join("wdk-crates").join(name);
+    copy_tree(&source, &copy, &WDK_SYS_BUILD_FILES)?;
+    let bindings = workspace_root().join("wdk-sys-bindings");
+    for file in WDK_SYS_BUILD_FILES {
+        let contents =
+            std::fs::read(bindings.join(file)).with_context(|| format!("could not read wdk-sys-bindings/{file}"))?;
+        write_if_changed(&copy.join(file), &contents)?;
+    }
+    Ok(copy)
+}
+
+/// The source directory of a package of the committed resolve, downloaded by cargo if needed.
+fn downloaded_package(name: &str) -> Result<PathBuf> {
+    let output = Command::new(DEBIAN_CARGO)
+        .current_dir(workspace_root())
+        .args(["metadata", "--format-version", "1", "--filter-platform", KERNEL_TARGET])
+        .env("RUSTC", DEBIAN_RUSTC)
+        .output()
+        .with_context(|| format!("could not start {DEBIAN_CARGO} metadata"))?;
+    ensure!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).context("cargo metadata's output")?;
+    let manifest = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|package| package["name"] == name)
+        .and_then(|package| package["manifest_path"].as_str())
+        .with_context(|| format!("{name} is not in the workspace's resolve"))?;
+    Ok(Path::new(manifest).parent().context("a manifest has a directory")?.to_path_buf())
+}
+
+/// Copies `from` into `to` recursively, writing only files whose content differs, except the
+/// top-level files named in `skip` (written afterwards by the caller: writing them twice would
+/// make cargo rebuild).
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("could not create {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("could not read {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if skip.iter().any(|name| entry.file_name() == *name) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target, &[])?;
+        } else {
+            write_if_changed(&target, &std::fs::read(entry.path())?)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    std::fs::write(path, contents).with_context(|| format!("could not write {}", path.display()))
 }

@@ -27,5 +27,5 @@ pub use checksum::{checksum_field_offset, pe_checksum};
 pub use dll::DllKind;
 pub use error::PeError;
 pub use image::{DllImports, DriverImage};
-pub use rules::{Expectations, Flavour, KERNEL_DLLS, RUNDOWN_ROUTINES, check, check_driver};
+pub use rules::{Expectations, Flavour, KERNEL_DLLS, RUNDOWN_ROUTINES, check, check_driver, forbids};
 pub use violation::Violation;

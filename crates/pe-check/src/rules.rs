@@ -19,35 +19,36 @@ pub const RUNDOWN_ROUTINES: &[&str] = &[
 /// The DLLs a driver may import from (compared ignoring ASCII case).
 pub const KERNEL_DLLS: &[&str] = &["ntoskrnl.exe", "hal.dll"];
 
-/// Which build of the driver an image is.
+/// Which build of the driver an image is: `rundown_abi`'s flavour, the one VERSION reports (one
+/// definition for the ABI, the build and this check).
+///
+/// - `Ntoskrnl`, the default build, wraps NtosKrnl's own run-down routines, so must import them.
+/// - `Portable`, the Wine build, uses the `rundown` crate's model, so must import no
+///   `Ex*Rundown*` routine, no `*CacheAware*` routine and no `ExAllocatePool2`, which Wine 8
+///   lacks or stubs (docs/wine-probe.md): see [`forbids`].
 ///
 /// ```
 /// use pe_check::Flavour;
-/// assert!(Flavour::Portable.forbids("ExAcquireRundownProtectionCacheAware"));
-/// assert!(Flavour::Portable.forbids("ExAllocatePool2"));
-/// assert!(!Flavour::Ntoskrnl.forbids("ExAcquireRundownProtection"));
+/// assert_eq!(Flavour::Portable.name(), "portable");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavour {
-    /// The default build: wraps NtosKrnl's own run-down routines, so must import them.
-    Ntoskrnl,
-    /// The Wine build: the `rundown` crate's model, so must import no `Ex*Rundown*` routine, no
-    /// `*CacheAware*` routine and no `ExAllocatePool2`, which Wine 8 lacks or stubs
-    /// (docs/wine-probe.md).
-    Portable,
-}
+pub use rundown_abi::DriverFlavour as Flavour;
 
-impl Flavour {
-    /// Whether this flavour must not import `function`.
-    #[must_use]
-    pub fn forbids(self, function: &str) -> bool {
-        match self {
-            Self::Ntoskrnl => false,
-            Self::Portable => {
-                (function.starts_with("Ex") && function.contains("Rundown"))
-                    || function.contains("CacheAware")
-                    || function == "ExAllocatePool2"
-            }
+/// Whether `flavour` must not import `function`.
+///
+/// ```
+/// use pe_check::{Flavour, forbids};
+/// assert!(forbids(Flavour::Portable, "ExAcquireRundownProtectionCacheAware"));
+/// assert!(forbids(Flavour::Portable, "ExAllocatePool2"));
+/// assert!(!forbids(Flavour::Ntoskrnl, "ExAcquireRundownProtection"));
+/// ```
+#[must_use]
+pub fn forbids(flavour: Flavour, function: &str) -> bool {
+    match flavour {
+        Flavour::Ntoskrnl => false,
+        Flavour::Portable => {
+            (function.starts_with("Ex") && function.contains("Rundown"))
+                || function.contains("CacheAware")
+                || function == "ExAllocatePool2"
         }
     }
 }
@@ -182,7 +183,7 @@ fn imports(image: &DriverImage, expect: &Expectations<'_>) -> Vec<Violation> {
         }
     }
     for (dll, function) in image.imported_functions() {
-        if expect.flavour.forbids(function) {
+        if forbids(expect.flavour, function) {
             found.push(Violation::ForbiddenImport { dll: dll.to_owned(), function: function.to_owned() });
         }
     }

@@ -5,17 +5,15 @@ use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicU64};
 
 use alloc::boxed::Box;
-use rundown::RundownRef;
 use rundown::irql::{AtMost, Dispatch, Irql, Passive};
 use rundown_abi::peer::{PeerMode, PeerStartRequest, PeerStats, is_consistent};
 use rundown_abi::{MAX_PAYLOAD, NtStatus};
 use rundown_wdm::ThreadMain;
+use rundown_wdm::sleep_us as pause_us;
 use rundown_wdm::timer::{DpcRoutine, with_periodic_dpc};
-use rundown_wdm::wdk_values::{FALSE, KERNEL_MODE};
-use wdk_sys::LARGE_INTEGER;
-use wdk_sys::ntddk::KeDelayExecutionThread;
 
 use crate::owner_link::OwnerLink;
+use crate::state::Shared;
 
 /// The loop's counts, read by PEER_STATS while it runs.
 #[derive(Default)]
@@ -68,8 +66,7 @@ impl Counts {
 /// Dispatch mode: the thread holds `work` while the timer runs, and stops the timer (cancel, then
 /// flush its DPCs) before it drops the interface reference and `work`.
 pub(crate) struct Worker {
-    pub(crate) work: &'static RundownRef,
-    pub(crate) counts: &'static Counts,
+    pub(crate) shared: &'static Shared,
     pub(crate) settings: PeerStartRequest,
 }
 
@@ -88,16 +85,17 @@ impl ThreadMain for Worker {
             }
             Err(status) => rundown_wdm::error!("rundown-peer: worker: no interface: {status:?}"),
         }
-        self.counts.running.store(false, SeqCst);
+        self.shared.counts.running.store(false, SeqCst);
     }
 }
 
 impl Worker {
     /// Thread mode: the loop, at PASSIVE_LEVEL, until asked to stop or run down.
     fn run_loop(&self, link: &OwnerLink, irql: &Irql<Passive>) {
-        while !self.counts.stop.load(SeqCst) {
-            let Some(working) = self.work.acquire(irql) else { break };
-            let acquired = iteration(link, self.counts, irql, || pause_us(self.settings.hold_us, irql));
+        let Shared { work, counts } = self.shared;
+        while !counts.stop.load(SeqCst) {
+            let Some(working) = work.try_access(irql) else { break };
+            let acquired = iteration(link, counts, irql, || pause_us(self.settings.hold_us, irql));
             drop(working);
             if !acquired {
                 // A rotation is running the object down; give it a moment.
@@ -110,10 +108,11 @@ impl Worker {
     /// Dispatch mode: one iteration per expiry of a periodic timer, in its DPC, until asked to
     /// stop; the timer is cancelled and its DPCs flushed before this returns.
     fn run_in_dpc(&self, link: &OwnerLink, irql: &Irql<Passive>) {
-        let Some(working) = self.work.acquire(irql) else { return };
-        let routine = DispatchIterations { link, counts: self.counts };
+        let Shared { work, counts } = self.shared;
+        let Some(working) = work.try_access(irql) else { return };
+        let routine = DispatchIterations { link, counts };
         let ran = with_periodic_dpc(&routine, self.settings.period_ms(), irql, || {
-            while !self.counts.stop.load(SeqCst) {
+            while !counts.stop.load(SeqCst) {
                 pause_us(10_000, irql);
             }
         });
@@ -147,11 +146,11 @@ fn iteration(link: &OwnerLink, counts: &Counts, irql: &Irql<impl AtMost<Dispatch
         return false;
     };
     let mut first = [0u8; MAX_PAYLOAD];
-    let (first_status, first_read) = link.read(peer_hold, &mut first, irql);
-    let generation = link.generation(peer_hold, irql);
+    let (first_status, first_read) = link.read(&peer_hold, &mut first, irql);
+    let generation = link.generation(&peer_hold, irql);
     hold();
     let mut second = [0u8; MAX_PAYLOAD];
-    let (second_status, second_read) = link.read(peer_hold, &mut second, irql);
+    let (second_status, second_read) = link.read(&peer_hold, &mut second, irql);
     link.release(peer_hold, irql);
 
     let consistent = first_status == NtStatus::SUCCESS
@@ -168,16 +167,4 @@ fn iteration(link: &OwnerLink, counts: &Counts, irql: &Irql<impl AtMost<Dispatch
     }
     counts.operations.fetch_add(1, Relaxed);
     true
-}
-
-/// Sleeps `microseconds` (0: not at all).
-fn pause_us(microseconds: u32, irql: &Irql<Passive>) {
-    let _ = irql;
-    if microseconds == 0 {
-        return;
-    }
-    // Relative, in 100 ns units.
-    let mut interval = LARGE_INTEGER { QuadPart: -10 * i64::from(microseconds) };
-    // SAFETY: PASSIVE_LEVEL (the token says so); a kernel-mode, non-alertable delay.
-    let _ = unsafe { KeDelayExecutionThread(KERNEL_MODE, FALSE, &raw mut interval) };
 }

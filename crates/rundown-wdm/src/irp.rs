@@ -1,19 +1,40 @@
-//! An I/O request packet in the hands of this driver, from dispatch to completion.
+//! An I/O request packet in the hands of this driver, from dispatch to its one completion.
+//!
+//! METHOD_BUFFERED access is in `buffered.rs`, pending and cancellation in `cancel.rs`.
 
 use core::ptr::NonNull;
 
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::SeqCst};
+use rundown_abi::NtStatus;
+use wdk_sys::ntddk::IofCompleteRequest;
+use wdk_sys::{IO_STACK_LOCATION, IRP, PIRP};
 
-use wdk_sys::ntddk::{IoReleaseCancelSpinLock, IofCompleteRequest};
-use wdk_sys::{DRIVER_CANCEL, IO_STACK_LOCATION, IRP, NTSTATUS, PDEVICE_OBJECT, PFILE_OBJECT, PIRP};
+use crate::file_object::FileObject;
+use crate::wdk_values::{IO_NO_INCREMENT, USER_MODE};
+use crate::{Completion, FileKey, IoControl};
 
-use crate::wdk_values::{IO_NO_INCREMENT, SL_PENDING_RETURNED, USER_MODE};
-
-/// An IRP this driver must complete exactly once: [`complete`](Self::complete) consumes it.
+/// An IRP this driver must complete exactly once: the `complete*` methods consume it.
+///
+/// The dispatch routines of [`driver!`](crate::driver) hand it to the
+/// [`Driver`](crate::Driver)'s methods. It can be completed at once, or pended (marked pending,
+/// given a cancel routine, kept, and completed later from another thread).
+///
+/// ```
+/// use rundown_abi::NtStatus;
+/// use rundown_wdm::{Completion, Irp};
+///
+/// # // Defined, never called: the host that runs the doctests has no I/O manager.
+/// fn answer(irp: Irp) -> Completion {
+///     let request = irp.io_control();
+///     if request.input_len != 0 {
+///         return irp.complete(NtStatus::INFO_LENGTH_MISMATCH, 0);
+///     }
+///     irp.complete_with_output(&42u32.to_le_bytes())
+/// }
+/// ```
 ///
 /// # Invariants
-/// `raw` is an IRP the I/O manager gave this driver's dispatch routine, not yet completed, with
-/// a current stack location for this driver.
+/// `raw` is an IRP the I/O manager gave one of this driver's dispatch routines, not yet completed,
+/// with a current stack location for this driver; this value is the only one for it.
 #[must_use = "an IRP that is neither completed nor pended hangs its caller"]
 pub struct Irp {
     raw: NonNull<IRP>,
@@ -24,178 +45,176 @@ unsafe impl Send for Irp {}
 
 impl Irp {
     /// # Safety
-    /// `irp` was passed to one of this driver's dispatch routines (or pended by one) and is not
-    /// completed; the returned value is the only one for it.
+    /// `irp` was passed to one of this driver's dispatch routines and is not completed; the
+    /// returned value is the only one for it.
     ///
     /// # Panics
     /// If `irp` is null, which the I/O manager never passes.
-    pub unsafe fn from_raw(irp: PIRP) -> Self {
+    pub(crate) unsafe fn from_raw(irp: PIRP) -> Self {
+        // INVARIANT: the caller's IRP.
         Self { raw: NonNull::new(irp).expect("the I/O manager passes a non-null IRP") }
     }
 
-    /// The raw pointer, for pending the IRP; [`Irp::from_raw`] takes it back.
-    #[must_use]
-    pub fn into_raw(self) -> PIRP {
+    /// The IRP, valid and not completed while `self` lives (invariant). Its fields are reached in
+    /// place: another thread may write some of them (`IoCancelIrp` sets `Cancel`), so no
+    /// reference to the whole IRP is made.
+    pub(crate) fn as_ptr(&self) -> PIRP {
         self.raw.as_ptr()
     }
 
-    fn irp(&self) -> &IRP {
-        // SAFETY: valid and not completed (invariant).
-        unsafe { self.raw.as_ref() }
-    }
-
     /// `IoGetCurrentIrpStackLocation`, an inline function in C.
-    fn current_stack_location(&self) -> *mut IO_STACK_LOCATION {
+    pub(crate) fn current_location(&self) -> *mut IO_STACK_LOCATION {
+        // SAFETY: a valid IRP (invariant). Only `Tail` is borrowed, which nobody else changes
+        // while a driver owns the IRP.
+        let tail = unsafe { &(*self.as_ptr()).Tail };
         // SAFETY: while a driver owns the IRP, `Tail` holds `Overlay`.
-        let overlay = unsafe { &self.irp().Tail.Overlay };
+        let overlay = unsafe { &tail.Overlay };
         // SAFETY: and `Overlay`'s second union holds the current stack location.
         unsafe { overlay.__bindgen_anon_2.__bindgen_anon_1.CurrentStackLocation }
     }
 
-    /// The current stack location: this driver's parameters.
+    /// The current stack location: this driver's parameters. The I/O manager does not change it
+    /// while the driver owns the IRP.
+    fn stack(&self) -> &IO_STACK_LOCATION {
+        // SAFETY: the I/O manager set it to this driver's location before dispatching, and it
+        // lives as long as the IRP.
+        unsafe { self.current_location().as_ref() }.expect("a dispatched IRP has a current stack location")
+    }
+
+    /// The file object the request came through (none for some kernel-built requests).
+    pub(crate) fn file_object(&self) -> Option<FileObject> {
+        // SAFETY: this request's file object (or null), valid until it completes.
+        unsafe { FileObject::new(self.stack().FileObject) }
+    }
+
+    /// Which file object the request came through ([`FileKey::NONE`] for none): what tells one
+    /// handle's requests from another's.
     ///
-    /// # Panics
-    /// If the IRP has none, which a dispatched IRP always has.
+    /// ```
+    /// use rundown_wdm::{FileKey, Irp};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn from_a_handle(irp: &Irp) -> bool {
+    ///     irp.file_key() != FileKey::NONE
+    /// }
+    /// ```
     #[must_use]
-    pub fn stack(&self) -> &IO_STACK_LOCATION {
-        // SAFETY: the I/O manager set it to this driver's location before dispatching.
-        unsafe { self.current_stack_location().as_ref() }.expect("a dispatched IRP has a current stack location")
+    pub fn file_key(&self) -> FileKey {
+        self.file_object().map_or(FileKey::NONE, FileObject::key)
     }
 
-    /// The file object the request came through (null for some kernel-built requests).
-    #[must_use]
-    pub fn file_object(&self) -> PFILE_OBJECT {
-        self.stack().FileObject
-    }
-
-    /// True when user mode sent the request.
+    /// True when user mode sent the request (`Irp->RequestorMode`).
+    ///
+    /// ```
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn trusted(irp: &Irp) -> bool {
+    ///     !irp.sent_from_user_mode()
+    /// }
+    /// ```
     #[must_use]
     pub fn sent_from_user_mode(&self) -> bool {
-        self.irp().RequestorMode == USER_MODE
+        // SAFETY: a valid IRP (invariant); the field is set before dispatch and not changed.
+        (unsafe { (*self.as_ptr()).RequestorMode }) == USER_MODE
     }
 
-    /// `Parameters.DeviceIoControl`'s code and buffer lengths.
+    /// `Parameters.DeviceIoControl`: the code and the buffer lengths of a DEVICE_CONTROL or
+    /// INTERNAL_DEVICE_CONTROL request.
+    ///
+    /// ```
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn code_of(irp: &Irp) -> u32 {
+    ///     irp.io_control().code
+    /// }
+    /// ```
     #[must_use]
-    pub fn device_io_control(&self) -> (u32, usize, usize) {
-        // SAFETY: DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL IRPs use this union member.
+    pub fn io_control(&self) -> IoControl {
+        // SAFETY: DEVICE_CONTROL and INTERNAL_DEVICE_CONTROL IRPs use this union member (for
+        // another request the integers mean nothing, but are still integers).
         let parameters = unsafe { &self.stack().Parameters.DeviceIoControl };
-        (parameters.IoControlCode, parameters.InputBufferLength as usize, parameters.OutputBufferLength as usize)
-    }
-
-    /// METHOD_BUFFERED's system buffer: `max(input, output)` bytes, or null when both are 0.
-    #[must_use]
-    pub fn system_buffer(&self) -> *mut u8 {
-        // SAFETY: METHOD_BUFFERED requests use the `SystemBuffer` member.
-        unsafe { self.irp().AssociatedIrp.SystemBuffer }.cast()
-    }
-
-    /// METHOD_BUFFERED's input: the first `InputBufferLength` bytes of the system buffer; `None`
-    /// if the I/O manager gave no buffer for a non-zero length.
-    #[must_use]
-    pub fn buffered_input(&self) -> Option<&[u8]> {
-        let (_, input_len, _) = self.device_io_control();
-        self.buffer(input_len).map(|input| &*input)
-    }
-
-    /// METHOD_BUFFERED's output: the first `OutputBufferLength` bytes of the system buffer,
-    /// which overwrite the input; `None` if there is no buffer for a non-zero length.
-    #[must_use]
-    pub fn buffered_output(&mut self) -> Option<&mut [u8]> {
-        let (_, _, output_len) = self.device_io_control();
-        self.buffer(output_len)
-    }
-
-    #[expect(clippy::mut_from_ref, reason = "the system buffer is the IRP's, not `self`'s memory; see the SAFETY note")]
-    fn buffer(&self, len: usize) -> Option<&mut [u8]> {
-        let buffer = self.system_buffer();
-        if len == 0 {
-            return Some(&mut []);
+        IoControl {
+            code: parameters.IoControlCode,
+            input_len: parameters.InputBufferLength as usize,
+            output_len: parameters.OutputBufferLength as usize,
         }
-        // SAFETY: METHOD_BUFFERED: a non-null system buffer holds max(input, output) bytes, so
-        // `len` (one of them) bytes, valid until completion; the two callers borrow the IRP for
-        // as long as the slice lives (shared for the input, exclusive for the output), so the
-        // output is never written while an input slice is alive.
-        (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer, len) })
     }
 
     /// Completes the request successfully with `reply` as its output, or with
     /// `STATUS_BUFFER_TOO_SMALL` if the output buffer is shorter.
-    #[must_use = "dispatch routines return the status they completed with"]
-    pub fn complete_with_output(mut self, reply: &[u8]) -> NTSTATUS {
+    ///
+    /// ```
+    /// use rundown_wdm::{Completion, Irp};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn reply(irp: Irp) -> Completion {
+    ///     irp.complete_with_output(b"hello")
+    /// }
+    /// ```
+    pub fn complete_with_output(mut self, reply: &[u8]) -> Completion {
         match self.buffered_output().and_then(|output| output.get_mut(..reply.len())) {
             Some(output) => {
                 output.copy_from_slice(reply);
-                self.complete(wdk_sys::STATUS_SUCCESS, reply.len())
+                self.complete(NtStatus::SUCCESS, reply.len())
             }
-            None => self.complete(wdk_sys::STATUS_BUFFER_TOO_SMALL, 0),
+            None => self.complete(NtStatus::BUFFER_TOO_SMALL, 0),
         }
     }
 
-    /// `IoSetCancelRoutine`: swaps the IRP's cancel routine (an interlocked exchange of
-    /// `Irp->CancelRoutine`, inline in the WDK's headers), returning the one it replaced.
-    pub fn set_cancel_routine(&mut self, routine: DRIVER_CANCEL) -> DRIVER_CANCEL {
-        let raw = routine.map_or(core::ptr::null_mut(), |routine| routine as *mut core::ffi::c_void);
-        // SAFETY: the IRP is ours (invariant), so the field's address is valid.
-        let address = unsafe { &raw mut (*self.raw.as_ptr()).CancelRoutine };
-        // SAFETY: `CancelRoutine` is a pointer-sized, aligned field the I/O manager itself
-        // exchanges atomically (`IoCancelIrp`), so an atomic view of it is how every party
-        // accesses it.
-        let field = unsafe { AtomicPtr::<core::ffi::c_void>::from_ptr(address.cast()) };
-        let previous = field.swap(raw, SeqCst);
-        // SAFETY: the field only ever holds null or a `DRIVER_CANCEL` function pointer.
-        unsafe { core::mem::transmute::<*mut core::ffi::c_void, DRIVER_CANCEL>(previous) }
+    /// Completes the request successfully with `value`'s bytes as its output (a C structure, a
+    /// function table), or with `STATUS_BUFFER_TOO_SMALL` if the output buffer is shorter.
+    /// Padding bytes of `T` are copied as they are, so use it for kernel-mode callers or
+    /// padding-free types.
+    ///
+    /// ```
+    /// use rundown_wdm::{Completion, Irp};
+    ///
+    /// #[derive(Clone, Copy)]
+    /// #[repr(C)]
+    /// struct Pair { low: u32, high: u32 }
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn reply(irp: Irp) -> Completion {
+    ///     irp.complete_with_value(&Pair { low: 1, high: 2 })
+    /// }
+    /// ```
+    pub fn complete_with_value<T: Copy>(mut self, value: &T) -> Completion {
+        let size = size_of::<T>();
+        match self.buffered_output().and_then(|output| output.get_mut(..size)) {
+            Some(output) => {
+                // SAFETY: `output` has room for a `T` (`size` bytes) and `write_unaligned` accepts
+                // any alignment; `T: Copy` has no drop to skip. The bytes written are never read
+                // here.
+                unsafe { output.as_mut_ptr().cast::<T>().write_unaligned(*value) };
+                self.complete(NtStatus::SUCCESS, size)
+            }
+            None => self.complete(NtStatus::BUFFER_TOO_SMALL, 0),
+        }
     }
 
-    /// `Irp->Cancel`: `IoCancelIrp` was called for the IRP.
-    #[must_use]
-    pub fn cancel_requested(&self) -> bool {
-        // SAFETY: the IRP is ours (invariant), so the field's address is valid.
-        let address = unsafe { &raw mut (*self.raw.as_ptr()).Cancel };
-        // SAFETY: `IoCancelIrp` sets the `BOOLEAN` from another thread, so it is read as an
-        // atomic byte (0 or 1, a valid `bool`).
-        let flag = unsafe { AtomicBool::from_ptr(address.cast()) };
-        flag.load(SeqCst)
-    }
-
-    /// Whether this is the IRP behind `raw`.
-    #[must_use]
-    pub fn is(&self, raw: PIRP) -> bool {
-        core::ptr::eq(self.raw.as_ptr(), raw)
-    }
-
-    /// Marks the IRP pending (`IoMarkIrpPending`); the dispatch routine then returns
-    /// `STATUS_PENDING` and someone completes it later.
-    pub fn mark_pending(&mut self) {
-        let stack = self.current_stack_location();
-        // SAFETY: the current stack location belongs to this driver, which may set its Control.
-        unsafe { (*stack).Control |= SL_PENDING_RETURNED };
-    }
-
-    /// Completes the request with `status`, `information` bytes of output, and returns `status`
-    /// for the dispatch routine to return.
-    #[must_use = "dispatch routines return the status they completed with"]
-    pub fn complete(mut self, status: NTSTATUS, information: usize) -> NTSTATUS {
-        // SAFETY: the IRP is still ours; `IoStatus` is written before completion.
-        let io_status = unsafe { &mut self.raw.as_mut().IoStatus };
-        io_status.__bindgen_anon_1.Status = status;
+    /// Completes the request with `status` and `information` (bytes of output, for a success),
+    /// and gives what the dispatch routine returns.
+    ///
+    /// ```
+    /// use rundown_abi::NtStatus;
+    /// use rundown_wdm::{Completion, Irp};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn refuse(irp: Irp) -> Completion {
+    ///     irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
+    /// }
+    /// ```
+    pub fn complete(self, status: NtStatus, information: usize) -> Completion {
+        let irp = self.as_ptr();
+        // SAFETY: the IRP is still ours (invariant); only `IoStatus` is borrowed, which nobody
+        // else touches before completion.
+        let io_status = unsafe { &mut (*irp).IoStatus };
+        io_status.__bindgen_anon_1.Status = status.raw();
         io_status.Information = information as u64;
         // SAFETY: completed exactly once: `self` is consumed.
-        unsafe { IofCompleteRequest(self.raw.as_ptr(), IO_NO_INCREMENT) };
-        status
+        unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
+        Completion::completed(status)
     }
-}
-
-/// What a cancel routine must do first: release the cancel spin lock `IoCancelIrp` acquired,
-/// lowering IRQL to `Irp->CancelIrql`. Returns the IRP's address, to look it up by; the IRP
-/// itself is reached only through whoever holds it.
-///
-/// # Safety
-/// Called once, at the start of a cancel routine, with the IRP the I/O manager passed it.
-pub unsafe fn release_cancel_spin_lock(_device: PDEVICE_OBJECT, irp: PIRP) -> PIRP {
-    // SAFETY: a cancel routine's IRP is valid until completed, which cannot happen before this
-    // routine hands it on; `CancelIrql` was saved by IoAcquireCancelSpinLock.
-    let irql = unsafe { (*irp).CancelIrql };
-    // SAFETY: the cancel routine owns the cancel spin lock, released once, here.
-    unsafe { IoReleaseCancelSpinLock(irql) };
-    irp
 }

@@ -112,7 +112,7 @@ impl Level {
 
 /// Logs one line at `level`; the macros call it. Public only for them.
 #[doc(hidden)]
-pub fn _log(level: Level, args: fmt::Arguments<'_>) {
+pub fn emit(level: Level, args: fmt::Arguments<'_>) {
     pieces(args, |text| {
         // SAFETY: `%s` and `text` are NUL-terminated and live across the call; `%s` is the only
         // format code and `text` is a string of this thread's stack (resident), so DbgPrintEx
@@ -152,7 +152,7 @@ fn pieces(args: fmt::Arguments<'_>, mut print: impl FnMut(&CStr)) {
 #[macro_export]
 macro_rules! log {
     ($level:expr, $($arg:tt)+) => {
-        $crate::log::_log($level, ::core::format_args!($($arg)+))
+        $crate::log::emit($level, ::core::format_args!($($arg)+))
     };
 }
 

@@ -18,15 +18,41 @@ use rundown::irql::{Dispatch, DispatchEntryPoint, Irql, Passive};
 use wdk_sys::ntddk::{KeCancelTimer, KeFlushQueuedDpcs, KeInitializeDpc, KeInitializeTimerEx, KeSetTimerEx};
 use wdk_sys::{_TIMER_TYPE, KDPC, KTIMER, LARGE_INTEGER, PVOID};
 
-use crate::try_box;
+use rundown_service::try_box;
 
 /// What a timer's DPC runs, at `DISPATCH_LEVEL`.
 ///
 /// The routine may run on several processors at once (one expiry's DPC can still run while the
 /// next is queued elsewhere), hence `Sync`. It must not wait, touch paged memory or call the
 /// owner's run-down wait: the `Irql<Dispatch>` token allows only what is legal there.
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+/// use rundown::irql::{Dispatch, Irql};
+/// use rundown_wdm::timer::DpcRoutine;
+///
+/// /// Raises a flag from the DPC, for the thread to see.
+/// struct Flag(AtomicBool);
+/// impl DpcRoutine for Flag {
+///     fn run(&self, _irql: &Irql<Dispatch>) {
+///         self.0.store(true, Relaxed);
+///     }
+/// }
+/// ```
 pub trait DpcRoutine: Sync {
     /// One expiry's work.
+    ///
+    /// ```
+    /// # use rundown::irql::{Dispatch, Irql};
+    /// # use rundown_wdm::timer::DpcRoutine;
+    /// # struct Spin(rundown::SpinLock<u64>);
+    /// # impl DpcRoutine for Spin {
+    /// fn run(&self, irql: &Irql<Dispatch>) {
+    ///     // Spin locks and run-down acquires are allowed here; waits are not.
+    ///     let _ = irql;
+    /// }
+    /// # }
+    /// ```
     fn run(&self, irql: &Irql<Dispatch>);
 }
 
@@ -46,15 +72,25 @@ struct TimerObjects {
 ///
 /// `None` if the pool refuses the 0x80 bytes of the timer and DPC (`body` does not run then).
 ///
-/// ```ignore
+/// ```
+/// use core::num::NonZeroU32;
+/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use rundown::irql::{Dispatch, Irql, Passive};
 /// use rundown_wdm::timer::{DpcRoutine, with_periodic_dpc};
 ///
 /// struct Tick(AtomicU64);
 /// impl DpcRoutine for Tick {
-///     fn run(&self, _irql: &Irql<Dispatch>) { self.0.fetch_add(1, Relaxed); }
+///     fn run(&self, _irql: &Irql<Dispatch>) {
+///         self.0.fetch_add(1, Relaxed);
+///     }
 /// }
-/// let ticks = Tick(AtomicU64::new(0));
-/// with_periodic_dpc(&ticks, NonZeroU32::MIN, &irql, || wait_for_stop(&irql));
+///
+/// # // Defined, never called: the host that runs the doctests has no KTIMER.
+/// fn tick_for_a_second(irql: &Irql<Passive>) -> Option<u64> {
+///     let ticks = Tick(AtomicU64::new(0));
+///     with_periodic_dpc(&ticks, NonZeroU32::MIN, irql, || rundown_wdm::sleep_us(1_000_000, irql))?;
+///     Some(ticks.0.load(Relaxed)) // about a thousand, and no DPC runs any more
+/// }
 /// ```
 pub fn with_periodic_dpc<R: DpcRoutine, B>(
     routine: &R,

@@ -1,5 +1,7 @@
 //! Stand-in for [`wdk-build` 0.6.0](https://crates.io/crates/wdk-build) for Linux
-//! cross-builds, with the real crate's build-script API for WDM drivers:
+//! cross-builds. The real crate cannot be built off Windows: it has a `compile_error!` for other
+//! hosts and finds the WDK through the registry. Every other wdk crate is the real one from
+//! crates.io, and their build scripts call this crate; so do the drivers':
 //!
 //! ```ignore
 //! // build.rs of a driver
@@ -8,21 +10,33 @@
 //! }
 //! ```
 //!
-//! [`configure_wdk_binary_build`] reads `[package.metadata.wdk.driver-model] driver-type` (or
-//! `[workspace.metadata.wdk.driver-model]`) of the crate being built, fails with
-//! [`ConfigError::StaticCrtNotEnabled`] unless `crt-static` is a target feature (as the real
-//! one does), emits the `driver_model__driver_type` cfg and its `rustc-check-cfg` list, and,
-//! for `*-windows-msvc` targets, the driver link arguments as `cargo::rustc-cdylib-link-arg`:
-//! the real crate's WDM list (all accepted by lld-link 19) with two additions lld-link needs,
-//! `/SUBSYSTEM:NATIVE,10.0` (lld's default subsystem version is 6.0) and `/RELEASE` (lld only
-//! writes the PE checksum, which Windows requires of drivers, with `/RELEASE`).
+//! The API is the part of the real crate's that those build scripts call, with the same names
+//! and signatures: [`configure_wdk_binary_build`] (drivers), [`configure_wdk_library_build`]
+//! (wdk, wdk-alloc, wdk-panic), [`configure_wdk_library_build_and_then`] with [`Config`] and
+//! [`DriverConfig`] (the project's wdk-sys build script), and [`ConfigError`].
 //!
-//! Differences from the real crate: no WDK discovery (no Windows host, no registry, no
-//! `cargo metadata`): the metadata comes from the crate's own manifest, or from the nearest
-//! enclosing workspace manifest; WDM only (KMDF and UMDF are reported as
-//! [`ConfigError::UnsupportedDriverType`]); no `Config`, `BuilderExt` (bindgen) or
-//! `cargo_make` API.
+//! The configuration is found as the real crate finds it: the top-level manifest is the
+//! `Cargo.toml` in the first ancestor of `OUT_DIR` that holds a `Cargo.lock` (here: and a
+//! `Cargo.toml`, because xtask keeps lockfile copies under `target/` with no manifest beside
+//! them), and the driver model is the one `metadata.wdk.driver-model` names in that manifest's
+//! package and workspace tables and in its workspace members' packages. Exactly one model must be
+//! named; libraries built with none get only the `rustc-check-cfg` list, as with the real crate.
+//! The cfg is the real one: `driver_model__driver_type="WDM"`.
+//!
+//! [`configure_wdk_binary_build`] fails with [`ConfigError::StaticCrtNotEnabled`] unless
+//! `crt-static` is a target feature (as the real one does), and for `*-windows-msvc` targets
+//! emits the real crate's WDM linker arguments as `cargo::rustc-cdylib-link-arg` (all accepted by
+//! lld-link 19), with two additions lld-link needs: `/SUBSYSTEM:NATIVE,10.0` (lld's default
+//! subsystem version is 6.0) and `/RELEASE` (lld only writes the PE checksum, which Windows
+//! requires of drivers, with `/RELEASE`).
+//!
+//! Differences from the real crate: WDM only (KMDF and UMDF are reported as
+//! [`ConfigError::UnsupportedDriverType`]: mingw-w64 has no WDF headers); the manifests are read
+//! as TOML instead of through `cargo metadata` (dependencies' own `metadata.wdk` is not looked
+//! at: no crate of the graph has any); no WDK paths, `BuilderExt` (bindgen settings: the
+//! project's wdk-sys build script has them) or `cargo_make` API.
 
+use std::collections::BTreeSet;
 use std::env;
 use std::fmt;
 use std::fs;
@@ -52,6 +66,23 @@ const WDM_LINK_ARGS: &[&str] = &[
     "/RELEASE",
 ];
 
+/// The driver model (the real crate's enum also has `Kmdf` and `Umdf`, with their versions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriverConfig {
+    /// Windows Driver Model.
+    Wdm,
+}
+
+/// The build's WDK configuration (the real one also holds the WDK's paths and the CPU
+/// architecture).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The driver model the top-level manifest names.
+    pub driver_config: DriverConfig,
+}
+
 /// Why a build could not be configured.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -70,9 +101,14 @@ pub enum ConfigError {
         /// What the parser said.
         message: String,
     },
-    /// Neither the crate's manifest nor its workspace's has `metadata.wdk.driver-model`.
+    /// No manifest of the build names `metadata.wdk.driver-model`.
     NoWdkConfigurationsDetected,
-    /// `driver-type` is not `"WDM"` (the stand-ins implement only WDM).
+    /// The manifests name more than one driver model.
+    MultipleWdkConfigurationsDetected {
+        /// The models named.
+        driver_types: Vec<String>,
+    },
+    /// `driver-type` is not `"WDM"` (the stand-in implements only WDM).
     UnsupportedDriverType {
         /// The value found.
         driver_type: String,
@@ -92,6 +128,13 @@ impl fmt::Display for ConfigError {
                 "no WDK configuration found: add [package.metadata.wdk.driver-model] \
                  driver-type = \"WDM\" to the driver's Cargo.toml",
             ),
+            Self::MultipleWdkConfigurationsDetected { driver_types } => {
+                write!(
+                    f,
+                    "the manifests name more than one driver model ({}); only one is allowed",
+                    driver_types.join(", ")
+                )
+            }
             Self::UnsupportedDriverType { driver_type } => {
                 write!(f, "driver-type = \"{driver_type}\" is not supported by the wdk-build stand-in (WDM only)")
             }
@@ -118,17 +161,15 @@ impl std::error::Error for ConfigError {
 ///
 /// # Errors
 ///
-/// [`ConfigError::StaticCrtNotEnabled`] without `crt-static`;
-/// [`ConfigError::NoWdkConfigurationsDetected`] or [`ConfigError::UnsupportedDriverType`]
-/// without WDM metadata; I/O and parse errors of the manifests.
+/// [`ConfigError::StaticCrtNotEnabled`] without `crt-static`; [`ConfigError::NoWdkConfigurationsDetected`],
+/// [`ConfigError::MultipleWdkConfigurationsDetected`] or [`ConfigError::UnsupportedDriverType`]
+/// without exactly one WDM model; I/O and parse errors of the manifests.
 pub fn configure_wdk_binary_build() -> Result<(), ConfigError> {
     let target_features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     if !target_features.split(',').any(|feature| feature == "crt-static") {
         return Err(ConfigError::StaticCrtNotEnabled);
     }
-    let driver_type = find_driver_type()?.ok_or(ConfigError::NoWdkConfigurationsDetected)?;
-    require_wdm(&driver_type)?;
-
+    let config = Config::from_env_auto()?.ok_or(ConfigError::NoWdkConfigurationsDetected)?;
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     if target_os == "windows" && target_env == "msvc" {
@@ -136,66 +177,111 @@ pub fn configure_wdk_binary_build() -> Result<(), ConfigError> {
             println!("cargo::rustc-cdylib-link-arg={arg}");
         }
     }
-    emit_cfg(Some(&driver_type));
+    config.emit_cfg_settings();
     Ok(())
 }
 
 /// Configures the build of a library that uses the WDK (call it from its build script): emits
-/// the driver-model cfg if the crate or its workspace declares one, and only the
-/// `rustc-check-cfg` list otherwise (as the real crate does for libraries built on their own).
+/// the driver-model cfg if the build names one, and only the `rustc-check-cfg` list otherwise
+/// (as the real crate does for libraries built on their own).
 ///
 /// # Errors
 ///
-/// [`ConfigError::UnsupportedDriverType`] for a model other than WDM; I/O and parse errors of
-/// the manifests.
+/// As [`configure_wdk_library_build_and_then`].
 pub fn configure_wdk_library_build() -> Result<(), ConfigError> {
-    let driver_type = find_driver_type()?;
-    if let Some(driver_type) = &driver_type {
-        require_wdm(driver_type)?;
-    }
-    emit_cfg(driver_type.as_deref());
-    Ok(())
+    configure_wdk_library_build_and_then(|_| Ok(()))
 }
 
-fn require_wdm(driver_type: &str) -> Result<(), ConfigError> {
-    if driver_type == "WDM" {
-        Ok(())
-    } else {
-        Err(ConfigError::UnsupportedDriverType { driver_type: driver_type.to_owned() })
+/// Configures the build of a library that uses the WDK, then calls `f` with the configuration;
+/// without a configuration, emits only the `rustc-check-cfg` list and does not call `f`.
+///
+/// # Errors
+///
+/// [`ConfigError::MultipleWdkConfigurationsDetected`] or [`ConfigError::UnsupportedDriverType`];
+/// I/O and parse errors of the manifests; whatever `f` returns.
+pub fn configure_wdk_library_build_and_then<F, E>(mut f: F) -> Result<(), E>
+where
+    F: FnMut(Config) -> Result<(), E>,
+    E: From<ConfigError>,
+{
+    match Config::from_env_auto()? {
+        Some(config) => {
+            config.emit_cfg_settings();
+            f(config)
+        }
+        None => {
+            println!("cargo::warning=wdk-build stand-in: no WDK configuration detected");
+            println!("{CHECK_CFG}");
+            Ok(())
+        }
     }
 }
 
-fn emit_cfg(driver_type: Option<&str>) {
-    println!("{CHECK_CFG}");
-    if let Some(driver_type) = driver_type {
+impl Config {
+    /// The configuration the top-level manifest and its workspace name, if any.
+    fn from_env_auto() -> Result<Option<Self>, ConfigError> {
+        let mut driver_types = BTreeSet::new();
+        for manifest in build_manifests()? {
+            for section in ["package", "workspace"] {
+                driver_types.extend(driver_type_in(&manifest, section));
+            }
+        }
+        let mut driver_types = driver_types.into_iter();
+        match (driver_types.next(), driver_types.next()) {
+            (None, _) => Ok(None),
+            (Some(first), Some(second)) => Err(ConfigError::MultipleWdkConfigurationsDetected {
+                driver_types: [first, second].into_iter().chain(driver_types).collect(),
+            }),
+            (Some(driver_type), None) if driver_type == "WDM" => Ok(Some(Self { driver_config: DriverConfig::Wdm })),
+            (Some(driver_type), None) => Err(ConfigError::UnsupportedDriverType { driver_type }),
+        }
+    }
+
+    fn emit_cfg_settings(&self) {
+        println!("{CHECK_CFG}");
+        let driver_type = match self.driver_config {
+            DriverConfig::Wdm => "WDM",
+        };
         println!(r#"cargo::rustc-cfg=driver_model__driver_type="{driver_type}""#);
     }
 }
 
-/// `driver-type` from the crate's manifest (package or workspace metadata), else from the
-/// nearest enclosing workspace manifest.
-fn find_driver_type() -> Result<Option<String>, ConfigError> {
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR for build scripts"));
-    let own = manifest_dir.join("Cargo.toml");
-    let manifest = read_manifest(&own)?;
-    if let Some(driver_type) = driver_type_in(&manifest, "package").or_else(|| driver_type_in(&manifest, "workspace")) {
-        return Ok(Some(driver_type));
-    }
-    if manifest.contains_key("workspace") {
-        return Ok(None);
-    }
-    for dir in manifest_dir.ancestors().skip(1) {
-        let candidate = dir.join("Cargo.toml");
-        if !candidate.is_file() {
-            continue;
-        }
-        let manifest = read_manifest(&candidate)?;
-        if manifest.contains_key("workspace") {
-            return Ok(driver_type_in(&manifest, "workspace"));
+/// The top-level manifest and its workspace members' manifests.
+fn build_manifests() -> Result<Vec<toml::Table>, ConfigError> {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
+    let Some(root) = top_level_dir(&out_dir) else {
+        return Ok(Vec::new());
+    };
+    let top = read_manifest(&root.join("Cargo.toml"))?;
+    let mut manifests = Vec::new();
+    for member in workspace_members(&top, root) {
+        let path = member.join("Cargo.toml");
+        if path.is_file() {
+            manifests.push(read_manifest(&path)?);
         }
     }
-    Ok(None)
+    manifests.push(top);
+    Ok(manifests)
+}
+
+/// The first ancestor of `out_dir` holding a `Cargo.lock` and a `Cargo.toml`.
+fn top_level_dir(out_dir: &Path) -> Option<&Path> {
+    out_dir.ancestors().find(|dir| dir.join("Cargo.lock").is_file() && dir.join("Cargo.toml").is_file())
+}
+
+/// The directories `workspace.members` lists (plain paths, and `dir/*` globs).
+fn workspace_members(manifest: &toml::Table, root: &Path) -> Vec<PathBuf> {
+    let members = manifest.get("workspace").and_then(|workspace| workspace.get("members")).and_then(|m| m.as_array());
+    let mut dirs = Vec::new();
+    for member in members.into_iter().flatten().filter_map(toml::Value::as_str) {
+        if let Some(parent) = member.strip_suffix("/*") {
+            let entries = fs::read_dir(root.join(parent)).into_iter().flatten().flatten();
+            dirs.extend(entries.map(|entry| entry.path()).filter(|path| path.is_dir()));
+        } else if member != "." {
+            dirs.push(root.join(member));
+        }
+    }
+    dirs
 }
 
 fn read_manifest(path: &Path) -> Result<toml::Table, ConfigError> {
@@ -219,7 +305,9 @@ fn driver_type_in(manifest: &toml::Table, section: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ConfigError, driver_type_in};
+    use std::path::Path;
+
+    use super::{ConfigError, driver_type_in, top_level_dir, workspace_members};
 
     fn table(text: &str) -> toml::Table {
         text.parse().expect("test TOML parses")
@@ -232,6 +320,20 @@ mod tests {
         let workspace = table("[workspace.metadata.wdk.driver-model]\ndriver-type = \"KMDF\"\n");
         assert_eq!(driver_type_in(&workspace, "workspace").as_deref(), Some("KMDF"));
         assert_eq!(driver_type_in(&workspace, "package"), None);
+    }
+
+    #[test]
+    fn members_are_plain_paths_and_globs() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("standins/");
+        let manifest = table("[workspace]\nmembers = [\".\", \"wdk-build\", \"nowhere/*\"]\n");
+        assert_eq!(workspace_members(&manifest, root), vec![root.join("wdk-build")]);
+    }
+
+    #[test]
+    fn the_top_level_dir_has_a_lockfile_and_a_manifest() {
+        // This crate's own directory has a manifest but no lockfile; standins/ has both.
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(top_level_dir(&here.join("src")), here.parent());
     }
 
     #[test]

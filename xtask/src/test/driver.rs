@@ -6,7 +6,7 @@ use crate::cmd::{Cargo, target_dir};
 use pe_check::{DriverImage, Expectations, check};
 
 use super::Outcome;
-use crate::build::{self, Driver, Flavour};
+use crate::build::{self, Driver, FLAVOURS, Flavour};
 
 /// Builds everything `cargo xtask build` builds, then checks each of the four driver images with
 /// `pe-check`:
@@ -15,7 +15,7 @@ use crate::build::{self, Driver, Flavour};
 pub fn run() -> Result<Outcome> {
     build::run()?;
     let mut passed = clippy()?;
-    for (driver, flavour) in Driver::ALL.into_iter().flat_map(|driver| Flavour::ALL.map(|flavour| (driver, flavour))) {
+    for (driver, flavour) in Driver::ALL.into_iter().flat_map(|driver| FLAVOURS.map(|flavour| (driver, flavour))) {
         let path = driver.image_path(flavour);
         let bytes = std::fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
         let image = DriverImage::parse(&bytes).with_context(|| format!("{} is not a PE image", path.display()))?;
@@ -44,15 +44,18 @@ pub fn run() -> Result<Outcome> {
 /// Clippy on both drivers' sources, with the workspace's lints and `-D warnings`.
 ///
 /// Debian's rustc-web has no clippy, and rustup's cannot compile Debian's standard library for
-/// the kernel target, so clippy checks the driver for the host target against the stand-ins (a
-/// check, nothing is linked). wdk-build wants the static CRT, as on Windows. The patched resolve
-/// goes to its own lockfile (`-Zlockfile-path`, hence `RUSTC_BOOTSTRAP=1`).
+/// the kernel target, so clippy checks the driver for the host target (a check, nothing is
+/// linked), with the wdk crates patched in as for the kernel build. wdk-sys's bindings are the
+/// kernel's, `long` included (see wdk-sys-bindings/build.rs). wdk-build wants the static CRT, as
+/// on Windows. The patched resolve goes to its own lockfile (`-Zlockfile-path`, hence
+/// `RUSTC_BOOTSTRAP=1`).
 fn clippy() -> Result<bool> {
     let dir = target_dir().join("driver-clippy");
     std::fs::create_dir_all(&dir)?;
     let lockfile = dir.join("Cargo.lock");
     std::fs::copy(crate::cmd::workspace_root().join("Cargo.lock"), &lockfile)?;
-    Cargo::new(&[
+    let patches = build::wdk_patches()?;
+    let mut cargo = Cargo::new(&[
         "clippy",
         "--package",
         "rundown-driver",
@@ -60,15 +63,19 @@ fn clippy() -> Result<bool> {
         "rundown-peer",
         "--target",
         "x86_64-unknown-linux-gnu",
-    ])
-    .args(&["--config", "standins/cargo-config.toml", "-Zlockfile-path", "--config"])
-    .arg(format!("resolver.lockfile-path={:?}", lockfile.display().to_string()))
-    .arg("--target-dir")
-    .arg(&dir)
-    .args(&["--", "-D", "warnings"])
-    .env("RUSTC_BOOTSTRAP", "1")
-    .env("RUSTFLAGS", "-C target-feature=+crt-static")
-    .run()
+    ]);
+    for arg in &patches.args {
+        cargo = cargo.arg(arg);
+    }
+    cargo
+        .args(&["-Zlockfile-path", "--config"])
+        .arg(format!("resolver.lockfile-path={:?}", lockfile.display().to_string()))
+        .arg("--target-dir")
+        .arg(&dir)
+        .args(&["--", "-D", "warnings"])
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .run()
 }
 
 /// The owner wraps all eight basic run-down routines; the peer uses a `RundownRef` for its own
@@ -80,7 +87,7 @@ fn expectations(driver: Driver, flavour: Flavour) -> Expectations<'static> {
     // `ExInitializeRundownProtection` writes, so it calls every routine but that one (the first).
     const OWNER_ROUTINES: &[&str] = pe_check::RUNDOWN_ROUTINES.split_first().expect("eight routines").1;
     const _: () = assert!(pe_check::RUNDOWN_ROUTINES.len() == OWNER_ROUTINES.len() + 1);
-    let defaults = Expectations::for_flavour(flavour.rules());
+    let defaults = Expectations::for_flavour(flavour);
     match (driver, flavour) {
         (Driver::Owner, Flavour::Ntoskrnl) => Expectations { required_imports: OWNER_ROUTINES, ..defaults },
         (Driver::Peer, Flavour::Ntoskrnl) => Expectations { required_imports: PEER_ROUTINES, ..defaults },

@@ -1,0 +1,149 @@
+//! METHOD_BUFFERED: one system buffer for both directions, and the lengths that cut it.
+//!
+//! The I/O manager copies the caller's input into `Irp->AssociatedIrp.SystemBuffer`
+//! (`max(InputBufferLength, OutputBufferLength)` bytes), the driver writes its reply over the
+//! same bytes, and the I/O manager copies `IoStatus.Information` of them back. An input slice and
+//! an output slice of the buffer would therefore alias. [`Irp`] never hands out the input as a
+//! slice of the buffer: [`Irp::buffered`] copies it out first ([`InputCopy`]), and only then
+//! lends the output.
+
+use core::ops::Deref;
+
+use crate::Irp;
+
+/// `Parameters.DeviceIoControl` of a DEVICE_CONTROL or INTERNAL_DEVICE_CONTROL request.
+///
+/// ```
+/// use rundown_wdm::IoControl;
+///
+/// let request = IoControl { code: 0x8352_6000, input_len: 0, output_len: 24 };
+/// assert_eq!(request.output_len, 24);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IoControl {
+    /// `IoControlCode`.
+    pub code: u32,
+    /// `InputBufferLength`.
+    pub input_len: usize,
+    /// `OutputBufferLength`.
+    pub output_len: usize,
+}
+
+/// A METHOD_BUFFERED input, copied out of the system buffer before the reply overwrites it: the
+/// first `min(InputBufferLength, N)` bytes.
+///
+/// Choose `N` one more than the longest input any request of the device accepts: a longer input
+/// is then cut to `N` bytes and still refused for its length, while the copy stays on the stack.
+///
+/// ```
+/// use rundown_wdm::InputCopy;
+///
+/// let input = InputCopy::<4>::new(b"abcdef");
+/// assert_eq!(&*input, b"abcd");
+/// assert_eq!(InputCopy::<4>::new(b"ab").len(), 2);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct InputCopy<const N: usize> {
+    bytes: [u8; N],
+    kept: usize,
+}
+
+impl<const N: usize> InputCopy<N> {
+    /// The first `min(input.len(), N)` bytes of `input`.
+    ///
+    /// ```
+    /// use rundown_wdm::InputCopy;
+    ///
+    /// assert!(InputCopy::<8>::new(&[]).is_empty());
+    /// ```
+    #[must_use]
+    pub fn new(input: &[u8]) -> Self {
+        let kept = input.len().min(N);
+        let mut bytes = [0; N];
+        bytes[..kept].copy_from_slice(&input[..kept]);
+        Self { bytes, kept }
+    }
+}
+
+impl<const N: usize> Deref for InputCopy<N> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.kept]
+    }
+}
+
+impl Irp {
+    /// METHOD_BUFFERED's system buffer, `len` bytes of it: `None` for a null buffer and a
+    /// non-zero `len`.
+    fn system_buffer(&mut self, len: usize) -> Option<&mut [u8]> {
+        if len == 0 {
+            return Some(&mut []);
+        }
+        // SAFETY: a valid IRP (the `Irp` invariant); only `AssociatedIrp` is borrowed, which
+        // nobody else changes while the driver owns the IRP.
+        let associated = unsafe { &(*self.as_ptr()).AssociatedIrp };
+        // SAFETY: METHOD_BUFFERED requests use `SystemBuffer`.
+        let buffer = unsafe { associated.SystemBuffer }.cast::<u8>();
+        // SAFETY: METHOD_BUFFERED: a non-null system buffer holds max(input, output) bytes, so
+        // `len` (one of them) bytes, valid until completion; `&mut self` lends them once.
+        (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer, len) })
+    }
+
+    /// METHOD_BUFFERED's input, copied out: the first `min(InputBufferLength, N)` bytes of the
+    /// system buffer. `None` if the I/O manager gave no buffer for a non-zero length.
+    ///
+    /// ```
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn first_byte(irp: &mut Irp) -> Option<u8> {
+    ///     irp.buffered_input::<1>()?.first().copied()
+    /// }
+    /// ```
+    #[must_use]
+    pub fn buffered_input<const N: usize>(&mut self) -> Option<InputCopy<N>> {
+        let input_len = self.io_control().input_len;
+        self.system_buffer(input_len).map(|input| InputCopy::new(input))
+    }
+
+    /// METHOD_BUFFERED's output: the first `OutputBufferLength` bytes of the system buffer, which
+    /// overwrite the input. `None` if there is no buffer for a non-zero length.
+    ///
+    /// ```
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn room(irp: &mut Irp) -> usize {
+    ///     irp.buffered_output().map_or(0, |output| output.len())
+    /// }
+    /// ```
+    #[must_use]
+    pub fn buffered_output(&mut self) -> Option<&mut [u8]> {
+        let output_len = self.io_control().output_len;
+        self.system_buffer(output_len)
+    }
+
+    /// METHOD_BUFFERED's input, copied out first ([`buffered_input`](Self::buffered_input)), and
+    /// then its output ([`buffered_output`](Self::buffered_output)): the two never alias.
+    ///
+    /// ```
+    /// use rundown_abi::NtStatus;
+    /// use rundown_wdm::{Completion, Irp};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn echo(mut irp: Irp) -> Completion {
+    ///     let Some((input, output)) = irp.buffered::<16>() else {
+    ///         return irp.complete(NtStatus::INVALID_PARAMETER, 0);
+    ///     };
+    ///     let len = input.len().min(output.len());
+    ///     output[..len].copy_from_slice(&input[..len]);
+    ///     irp.complete(NtStatus::SUCCESS, len)
+    /// }
+    /// ```
+    #[must_use]
+    pub fn buffered<const N: usize>(&mut self) -> Option<(InputCopy<N>, &mut [u8])> {
+        let input = self.buffered_input()?;
+        Some((input, self.buffered_output()?))
+    }
+}

@@ -1,0 +1,150 @@
+//! Pending an IRP and letting Windows cancel it: `IoMarkIrpPending`, `IoSetCancelRoutine` with a
+//! cancel routine that calls [`Driver::cancel`](crate::Driver::cancel), `Irp->Cancel`.
+//!
+//! The usual dance, under the lock of the queue that keeps the IRP: [`Irp::set_cancel`], then if
+//! [`Irp::cancel_requested`] and [`Irp::clear_cancel`] gives the routine back, complete the IRP
+//! `STATUS_CANCELLED` at once; otherwise [`Irp::mark_pending`], keep it and return
+//! [`Completion::PENDING`](crate::Completion::PENDING). Whoever takes it out of the queue later
+//! first calls `clear_cancel`: true, and it completes the IRP; false, and the cancel routine,
+//! already running, does.
+
+use core::ffi::c_void;
+use core::sync::atomic::Ordering::SeqCst;
+use core::sync::atomic::{AtomicBool, AtomicPtr};
+
+use wdk_sys::{DRIVER_CANCEL, PIRP};
+
+use crate::wdk_values::SL_PENDING_RETURNED;
+use crate::{Irp, Loadable};
+
+/// Which IRP a cancel routine was called for: compare it with [`Irp::id`].
+///
+/// ```
+/// # // Defined, never called: the host that runs the doctests has no I/O manager.
+/// fn is_it(pended: &rundown_wdm::Irp, cancelled: rundown_wdm::IrpId) -> bool {
+///     pended.id() == cancelled
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrpId(usize);
+
+impl IrpId {
+    pub(crate) fn of(irp: PIRP) -> Self {
+        Self(irp as usize)
+    }
+}
+
+impl Irp {
+    /// Marks the IRP pending (`IoMarkIrpPending`): the dispatch routine then returns
+    /// [`Completion::PENDING`](crate::Completion::PENDING), and whoever keeps the IRP completes it
+    /// later.
+    ///
+    /// ```
+    /// use rundown_wdm::{Completion, Irp};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn pend(mut irp: Irp, queue: &mut Vec<Irp>) -> Completion {
+    ///     irp.mark_pending();
+    ///     queue.push(irp);
+    ///     Completion::PENDING
+    /// }
+    /// ```
+    pub fn mark_pending(&mut self) {
+        let location = self.current_location();
+        // SAFETY: this driver's stack location, valid while the driver owns the IRP (the `Irp`
+        // invariant), whose `Control` it may set; nobody else writes it meanwhile.
+        unsafe { (*location).Control |= SL_PENDING_RETURNED };
+    }
+
+    /// `Irp->CancelRoutine` as an atomic: `IoCancelIrp` exchanges it from other threads.
+    fn cancel_routine(&self) -> &AtomicPtr<c_void> {
+        // SAFETY: the IRP is ours (the `Irp` invariant), so the field's address is valid.
+        let address = unsafe { &raw mut (*self.as_ptr()).CancelRoutine };
+        // SAFETY: `CancelRoutine` is a pointer-sized, aligned field the I/O manager itself
+        // exchanges atomically (`IoCancelIrp`), so an atomic view of it is how every party
+        // accesses it, for as long as the IRP is ours (`&self`).
+        unsafe { AtomicPtr::from_ptr(address.cast()) }
+    }
+
+    /// `IoSetCancelRoutine(Irp, <D's cancel routine>)`: from now on `IoCancelIrp` calls
+    /// [`Driver::cancel`](crate::Driver::cancel) of the loaded `D` with this IRP's
+    /// [`id`](Self::id).
+    ///
+    /// ```
+    /// use rundown_wdm::{Irp, Loadable};
+    ///
+    /// /// Arms `irp` for `D`; false if it was cancelled already (complete it then).
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn arm<D: Loadable>(irp: &mut Irp) -> bool {
+    ///     irp.set_cancel::<D>();
+    ///     if irp.cancel_requested() && irp.clear_cancel() {
+    ///         return false;
+    ///     }
+    ///     irp.mark_pending();
+    ///     true
+    /// }
+    /// ```
+    pub fn set_cancel<D: Loadable>(&mut self) {
+        let routine: DRIVER_CANCEL = Some(crate::dispatch::cancel::<D>);
+        let raw = routine.map_or(core::ptr::null_mut(), |routine| routine as *mut c_void);
+        self.cancel_routine().swap(raw, SeqCst);
+    }
+
+    /// `IoSetCancelRoutine(Irp, NULL)`: takes the cancel routine back; true if it was still set
+    /// (it will not run, and whoever holds the IRP completes it), false if `IoCancelIrp` took it
+    /// first (the cancel routine completes the IRP).
+    ///
+    /// ```
+    /// use rundown_abi::NtStatus;
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn finish(mut pended: Irp) -> Option<Irp> {
+    ///     if pended.clear_cancel() {
+    ///         let _ = pended.complete(NtStatus::SUCCESS, 0);
+    ///         None
+    ///     } else {
+    ///         Some(pended) // the cancel routine completes it: keep it where it can find it
+    ///     }
+    /// }
+    /// ```
+    #[must_use = "false means the cancel routine completes the IRP"]
+    pub fn clear_cancel(&mut self) -> bool {
+        !self.cancel_routine().swap(core::ptr::null_mut(), SeqCst).is_null()
+    }
+
+    /// `Irp->Cancel`: `IoCancelIrp` was called for the IRP.
+    ///
+    /// ```
+    /// use rundown_wdm::Irp;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn still_wanted(irp: &Irp) -> bool {
+    ///     !irp.cancel_requested()
+    /// }
+    /// ```
+    #[must_use]
+    pub fn cancel_requested(&self) -> bool {
+        // SAFETY: the IRP is ours (the `Irp` invariant), so the field's address is valid.
+        let address = unsafe { &raw mut (*self.as_ptr()).Cancel };
+        // SAFETY: `IoCancelIrp` sets the `BOOLEAN` from another thread, so it is read as an
+        // atomic byte (0 or 1, a valid `bool`), for as long as the IRP is ours (`&self`).
+        let flag = unsafe { AtomicBool::from_ptr(address.cast()) };
+        flag.load(SeqCst)
+    }
+
+    /// The IRP's identity, which its cancel routine is called with.
+    ///
+    /// ```
+    /// use rundown_wdm::{Irp, IrpId};
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no I/O manager.
+    /// fn find(queue: &[Irp], cancelled: IrpId) -> Option<usize> {
+    ///     queue.iter().position(|irp| irp.id() == cancelled)
+    /// }
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> IrpId {
+        IrpId::of(self.as_ptr())
+    }
+}

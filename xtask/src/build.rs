@@ -113,7 +113,7 @@ pub fn run() -> Result<()> {
     }
     build_tool()?;
     println!(
-        "xtask: build: {} holds rundown_driver{{,_portable}}.sys, rundown_peer{{,_portable}}.sys and rundownctl.exe",
+        "xtask: build: {} holds rundown_driver{{,_portable}}.sys, rundown_peer{{,_portable}}.sys, rundownctl.exe and rundown-stress.exe",
         output_dir().display()
     );
     Ok(())
@@ -175,7 +175,7 @@ fn build_tool() -> Result<()> {
     let target_dir = output_dir().join("build").join("rundownctl");
     let mut command = debian_cargo();
     command
-        .args(["build", "--release", "--package", "rundownctl", "--target", TOOL_TARGET])
+        .args(["build", "--release", "--package", "rundownctl", "--package", "rundown-stress", "--target", TOOL_TARGET])
         .args(["-Zbuild-std=std,panic_abort", "--config"])
         .arg(format!("build.rustc={}", toml_string(Path::new(DEBIAN_RUSTC))))
         .args(["--config", &format!("target.{TOOL_TARGET}.linker=\"x86_64-w64-mingw32-gcc\"")])
@@ -189,6 +189,10 @@ fn build_tool() -> Result<()> {
     let size = std::fs::metadata(&built).with_context(|| format!("could not read {}", built.display()))?.len();
     ensure!(size <= MAX_TOOL_BYTES, "rundownctl.exe is {size} bytes, over the {MAX_TOOL_BYTES}-byte budget");
     std::fs::copy(&built, tool_path()).with_context(|| format!("could not copy {}", built.display()))?;
+    // The test tool (stress, sessions, churn) beside it: the Wine tests and `xtask stress` run it.
+    let test_tool = target_dir.join(TOOL_TARGET).join("release").join("rundown-stress.exe");
+    std::fs::copy(&test_tool, output_dir().join("rundown-stress.exe"))
+        .with_context(|| format!("could not copy {}", test_tool.display()))?;
     Ok(())
 }
 

@@ -20,14 +20,10 @@ pub fn run() -> Result<()> {
     build::run()?;
     step(3, &format!("a throw-away Wine prefix with a persistent wineserver ({wine_version})"));
     step(4, &format!("wine sc create {SERVICE} type= kernel ...; wine sc start {SERVICE}"));
-    let artifacts = Artifacts {
-        portable_sys: build::image_path(build::Flavour::Portable),
-        peer_sys: build::Driver::Peer.image_path(build::Flavour::Portable),
-        tool: build::tool_path(),
-        hosts: crate::cmd::target_dir().join("wine"),
-    };
+    let artifacts = Artifacts::in_dir(&build::output_dir(), crate::cmd::target_dir().join("wine"));
     let rig = Rig::load(&artifacts, "demo", Loader::Sc)?;
-    let mut summary = vec![format!("loaded {} in Wine as service {SERVICE}", build::Flavour::Portable.image_name())];
+    let image = build::image_path(build::Flavour::Portable);
+    let mut summary = vec![format!("loaded {} in Wine as service {SERVICE}", image.display())];
 
     step(5, "rundownctl write, then read");
     show(&rig, &["write", "hello from the rundown demo"])?;

@@ -2,8 +2,8 @@
 
 use core::num::NonZeroU32;
 
-use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::RundownHolds;
+use rundown::irql::{AtMost, Dispatch, Irql};
 
 use crate::object::ObjectProtection;
 use rundown_abi::NtStatus;

@@ -7,8 +7,8 @@ use std::time::Duration;
 mod common;
 
 use common::{irql, with_service};
-use rundown::irql::{Dispatch, PassiveLevel};
 use rundown::RundownRef;
+use rundown::irql::{Dispatch, PassiveLevel};
 use rundown_abi::{GetInterfaceRequest, Guid, Ioctl, NtStatus, RundownInterface};
 use rundown_service::{PeerReferences, Reply, Request, Service, peer_read, peer_write};
 

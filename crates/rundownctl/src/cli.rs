@@ -1,4 +1,5 @@
-//! The command line (clap derive).
+//! The command line (clap derive). [`DeviceCommand`] is also the vocabulary of the test tool's
+//! session protocol (`rundown-stress session`), which parses each line with it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use crate::hex;
 pub const DEFAULT_SERVICE: &str = "RundownShared";
 
 /// Largest output buffer `raw` allocates.
-const MAX_RAW_OUTPUT: i64 = 1 << 20;
+pub const MAX_RAW_OUTPUT: u32 = 1 << 20;
 
 /// Install, start, drive and stop the rundown driver.
 ///
@@ -21,41 +22,46 @@ const MAX_RAW_OUTPUT: i64 = 1 << 20;
 #[derive(Debug, Parser)]
 #[command(name = "rundownctl", bin_name = "rundownctl", version)]
 pub struct Cli {
-    /// The device's Win32 path [default: \\.\RundownShared; \\.\RundownPeer for peer-start,
-    /// peer-stop and peer-stats].
-    #[arg(long, global = true, value_name = "PATH")]
-    pub device: Option<String>,
+    /// Which device, and how it is opened.
+    #[command(flatten)]
+    pub connection: Connection,
 
     /// The driver's service name (install, start, stop, uninstall).
     #[arg(long, global = true, value_name = "SERVICE", default_value = DEFAULT_SERVICE)]
     pub name: String,
 
-    /// Open the device with GENERIC_READ only (to test access checks).
+    /// Print the result as one line of JSON (`{"ok":true,"command":"query",...}`); a failure
+    /// prints `{"ok":false,...}` too.
     #[arg(long, global = true)]
-    pub read_only: bool,
-
-    /// Open the device with FILE_FLAG_OVERLAPPED: requests are issued asynchronously, so
-    /// several can be in the driver at once on one handle (`churn`), and a session's `begin`
-    /// leaves a pended request in flight.
-    #[arg(long, global = true)]
-    pub overlapped: bool,
+    pub json: bool,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-impl Cli {
-    /// The device the command opens: `--device` if given, else the peer's device for the peer
+/// The device a device command opens, and how.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+pub struct Connection {
+    /// The device's Win32 path [default: \\.\RundownShared; \\.\RundownPeer for peer-start,
+    /// peer-stop and peer-stats].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub device: Option<String>,
+
+    /// Open the device with GENERIC_READ only (to test access checks).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+impl Connection {
+    /// The device `command` opens: `--device` if given, else the peer's device for the peer
     /// commands and the shared device for the others.
     #[must_use]
-    pub fn device_path(&self) -> &str {
-        match (&self.device, &self.command) {
+    pub fn path_for(&self, command: &DeviceCommand) -> &str {
+        match (&self.device, command.on_the_peer()) {
             (Some(path), _) => path,
-            (None, Command::PeerStart(_) | Command::PeerStop | Command::PeerStats) => {
-                rundown_abi::peer::PEER_WIN32_PATH
-            }
-            (None, _) => rundown_abi::WIN32_PATH,
+            (None, true) => rundown_abi::peer::PEER_WIN32_PATH,
+            (None, false) => rundown_abi::WIN32_PATH,
         }
     }
 }
@@ -78,6 +84,28 @@ pub enum Command {
     Stop(Timeout),
     /// Stop the service if it runs, then delete it
     Uninstall(Timeout),
+    /// The device's requests.
+    #[command(flatten)]
+    Device(DeviceCommand),
+}
+
+impl Command {
+    /// The command's word, as `--json` names it.
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Install { .. } => "install",
+            Self::Start(_) => "start",
+            Self::Stop(_) => "stop",
+            Self::Uninstall(_) => "uninstall",
+            Self::Device(command) => command.word(),
+        }
+    }
+}
+
+/// The commands that send requests on one handle.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum DeviceCommand {
     /// QUERY: generation, version, state, holders, payload bytes, holds
     Query,
     /// READ: the payload, as text if printable UTF-8, else hex
@@ -103,8 +131,6 @@ pub enum Command {
         #[arg(long, value_name = "S", value_parser = parse_seconds)]
         seconds: Duration,
     },
-    /// Run commands from stdin on one handle, one result line each
-    Session,
     /// Send any control code; print status, information and output
     Raw {
         /// The control code, in hex (`83526000` or `0x83526000`).
@@ -114,7 +140,7 @@ pub enum Command {
         #[arg(long, value_name = "HEX", value_parser = parse_hex_bytes, default_value = "")]
         input_hex: HexBytes,
         /// The output buffer's length in bytes.
-        #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(..=MAX_RAW_OUTPUT))]
+        #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_RAW_OUTPUT)))]
         output_len: u32,
     },
     /// PEER_START: start the peer driver's worker loop
@@ -123,81 +149,38 @@ pub enum Command {
     PeerStop,
     /// PEER_STATS: what the peer's worker loop has seen so far
     PeerStats,
-    /// One stress client (`stress` starts these): acquire, read, check, write, release until time is up
-    StressClient {
-        /// How long to run (decimals allowed).
-        #[arg(long, value_name = "S", value_parser = parse_seconds)]
-        seconds: Duration,
-        /// The client's number (in its result line and its payloads).
-        #[arg(long, value_name = "N")]
-        id: u32,
-    },
-    /// Stress the driver: client processes, a rotator and the peer; exit 0 only without faults, losses or leaks
-    Stress(StressArgs),
-    /// Several threads on this one handle loop ACQUIRE, READ, WRITE, RELEASE until time is up
-    Churn(ChurnArgs),
-    /// Open N handles (ACQUIRE on each), wait for a line or end of input on stdin, close them
-    OpenMany(OpenManyArgs),
-    /// Start the owner and the peer, PEER_START, stop the peer, stop the owner; N times
-    Cycles(CyclesArgs),
 }
 
-/// `churn`'s settings.
-#[derive(Debug, Args)]
-pub struct ChurnArgs {
-    /// How many threads share the handle.
-    #[arg(long, value_name = "T", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub threads: u32,
-    /// How long to run (decimals allowed).
-    #[arg(long, value_name = "S", value_parser = parse_seconds)]
-    pub seconds: Duration,
-    /// When time is up, each thread ACQUIREs once more and keeps it: the handle is closed
-    /// holding `T`, so its CLEANUP has to release them.
-    #[arg(long)]
-    pub end_holding: bool,
-}
+impl DeviceCommand {
+    /// The command's word, as typed and as `--json` names it (`peer-start`).
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Query => "query",
+            Self::Read => "read",
+            Self::Write(_) => "write",
+            Self::Rotate => "rotate",
+            Self::Stats => "stats",
+            Self::Version => "version",
+            Self::Acquire(_) => "acquire",
+            Self::Release(_) => "release",
+            Self::Hold { .. } => "hold",
+            Self::Raw { .. } => "raw",
+            Self::PeerStart(_) => "peer-start",
+            Self::PeerStop => "peer-stop",
+            Self::PeerStats => "peer-stats",
+        }
+    }
 
-/// `open-many`'s settings.
-#[derive(Debug, Args)]
-pub struct OpenManyArgs {
-    /// How many handles to open.
-    #[arg(long, value_name = "N")]
-    pub count: u32,
-    /// Protections to ACQUIRE on each handle (0: none).
-    #[arg(long, value_name = "K", default_value_t = 0)]
-    pub acquire: u32,
-}
-
-/// `cycles`' settings.
-#[derive(Debug, Args)]
-pub struct CyclesArgs {
-    /// How many cycles.
-    #[arg(long, value_name = "N")]
-    pub count: u32,
-    /// The peer's service name.
-    #[arg(long, value_name = "SERVICE", default_value = "RundownPeer")]
-    pub peer_name: String,
-    /// Stop after this many seconds even if fewer cycles ran (decimals allowed; 0: no limit).
-    #[arg(long, value_name = "S", default_value = "0", value_parser = parse_seconds)]
-    pub budget: Duration,
-    /// Seconds each service start or stop may take.
-    #[arg(long, value_name = "S", default_value = "20", value_parser = parse_seconds)]
-    pub timeout: Duration,
-    /// Stop the owner first, while the peer's loop runs: the owner's unload waits for the peer's
-    /// interface reference, which PEER_STOP then drops (the last dereference racing the unload);
-    /// then stop the peer.
-    #[arg(long)]
-    pub owner_first: bool,
-    /// Start the owner again, up to this many times in all, when its start fails with Win32
-    /// error 1359 (ERROR_INTERNAL_ERROR): Wine's services.exe answers that when the new
-    /// winedevice.exe fails to start (Wine 8 logs `failed to map the shared user data` about
-    /// once in a few hundred process starts).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub start_retries: u32,
+    /// Whether the command is one of the peer's, which open `\\.\RundownPeer` by default.
+    #[must_use]
+    pub fn on_the_peer(&self) -> bool {
+        matches!(self, Self::PeerStart(_) | Self::PeerStop | Self::PeerStats)
+    }
 }
 
 /// `peer-start`'s settings.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct PeerStartArgs {
     /// How long each iteration of the worker keeps its hold, in microseconds.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PEER_HOLD_US)]
@@ -220,28 +203,8 @@ impl PeerStartArgs {
     }
 }
 
-/// The peer's hold per iteration during `stress`, and `peer-start`'s default.
+/// The peer's hold per iteration: `peer-start`'s default.
 pub const DEFAULT_PEER_HOLD_US: u32 = 50;
-
-/// Most client processes `stress` starts.
-const MAX_STRESS_CLIENTS: i64 = 64;
-
-/// `stress`'s settings.
-#[derive(Debug, Args)]
-pub struct StressArgs {
-    /// How long to run (decimals allowed).
-    #[arg(long, value_name = "S", value_parser = parse_seconds)]
-    pub seconds: Duration,
-    /// How many `stress-client` processes to start.
-    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u32).range(..=MAX_STRESS_CLIENTS))]
-    pub clients: u32,
-    /// How long the rotator sleeps between ROTATEs, in milliseconds.
-    #[arg(long, value_name = "M", default_value_t = 5)]
-    pub rotate_every_ms: u64,
-    /// Do not start the peer driver's worker (run without \\.\RundownPeer).
-    #[arg(long)]
-    pub no_peer: bool,
-}
 
 /// `--timeout` of the service commands.
 #[derive(Debug, Args)]
@@ -252,7 +215,7 @@ pub struct Timeout {
 }
 
 /// `--count` of acquire and release.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
 pub struct Count {
     /// How many protections (0 is sent as is; the driver refuses it).
     #[arg(long, default_value_t = 1)]
@@ -260,7 +223,7 @@ pub struct Count {
 }
 
 /// WRITE's payload: text or hex.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
 #[command(group(ArgGroup::new("payload").required(true).args(["text", "hex"])))]
 pub struct WriteArgs {
     /// The payload as text (UTF-8).
@@ -312,6 +275,13 @@ mod tests {
         Cli::try_parse_from(std::iter::once("rundownctl").chain(args.iter().copied()))
     }
 
+    fn device(args: &[&str]) -> DeviceCommand {
+        match parse(args).unwrap().command {
+            Command::Device(command) => command,
+            other => panic!("not a device command: {other:?}"),
+        }
+    }
+
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
@@ -320,49 +290,55 @@ mod tests {
     #[test]
     fn defaults() {
         let cli = parse(&["query"]).unwrap();
-        assert_eq!(cli.device, None);
-        assert_eq!(cli.device_path(), r"\\.\RundownShared");
+        assert_eq!(cli.connection, Connection::default());
+        assert_eq!(cli.connection.path_for(&DeviceCommand::Query), r"\\.\RundownShared");
         assert_eq!(cli.name, "RundownShared");
-        assert!(!cli.read_only);
-        assert!(!cli.overlapped);
-        assert!(matches!(cli.command, Command::Query));
+        assert!(!cli.json);
+        assert!(matches!(cli.command, Command::Device(DeviceCommand::Query)));
     }
 
     #[test]
     fn global_options_after_the_subcommand() {
-        let cli = parse(&["stats", "--device", r"\\.\Other", "--read-only"]).unwrap();
-        assert_eq!(cli.device.as_deref(), Some(r"\\.\Other"));
-        assert_eq!(cli.device_path(), r"\\.\Other");
-        assert!(cli.read_only);
+        let cli = parse(&["stats", "--device", r"\\.\Other", "--read-only", "--json"]).unwrap();
+        assert_eq!(cli.connection.path_for(&DeviceCommand::Stats), r"\\.\Other");
+        assert!(cli.connection.read_only && cli.json);
     }
 
+    /// The help lists what a user runs, and nothing of the test tooling.
     #[test]
-    fn overlapped_churn_open_many_and_cycles() {
-        let cli = parse(&["--overlapped", "churn", "--seconds", "2"]).unwrap();
-        assert!(cli.overlapped);
-        let Command::Churn(args) = cli.command else { panic!("not churn") };
-        assert_eq!((args.threads, args.seconds, args.end_holding), (4, Duration::from_secs(2), false));
-        let Command::Churn(args) =
-            parse(&["churn", "--threads", "8", "--seconds", "0.5", "--end-holding", "--overlapped"]).unwrap().command
-        else {
-            panic!("not churn")
-        };
-        assert_eq!((args.threads, args.end_holding), (8, true));
-        assert!(parse(&["churn", "--threads", "0", "--seconds", "1"]).is_err());
-        assert!(parse(&["churn"]).is_err());
-        let Command::OpenMany(args) = parse(&["open-many", "--count", "10000", "--acquire", "1"]).unwrap().command
-        else {
-            panic!("not open-many")
-        };
-        assert_eq!((args.count, args.acquire), (10_000, 1));
-        let Command::Cycles(args) = parse(&["cycles", "--count", "100"]).unwrap().command else { panic!("not cycles") };
-        assert_eq!((args.count, args.peer_name.as_str(), args.budget), (100, "RundownPeer", Duration::ZERO));
-        assert!(!args.owner_first);
-        assert_eq!(args.start_retries, 0);
-        let Command::Cycles(args) = parse(&["cycles", "--count", "1", "--owner-first"]).unwrap().command else {
-            panic!("not cycles")
-        };
-        assert!(args.owner_first);
+    fn help_has_no_internal_commands() {
+        let help = Cli::command().render_long_help().to_string();
+        for word in ["query", "peer-stats", "install", "--json"] {
+            assert!(help.contains(word), "{word} missing from:\n{help}");
+        }
+        for internal in ["stress", "session", "churn", "open-many", "cycles", "overlapped"] {
+            assert!(!help.contains(internal), "{internal} in:\n{help}");
+            assert_eq!(parse(&[internal]).unwrap_err().kind(), ErrorKind::InvalidSubcommand, "{internal}");
+        }
+    }
+
+    /// Every device command's word is what clap parses.
+    #[test]
+    fn words_are_the_subcommands() {
+        for args in [
+            &["query"][..],
+            &["read"],
+            &["write", "x"],
+            &["rotate"],
+            &["stats"],
+            &["version"],
+            &["acquire"],
+            &["release"],
+            &["hold", "--seconds", "1"],
+            &["raw", "--code", "0"],
+            &["peer-start"],
+            &["peer-stop"],
+            &["peer-stats"],
+        ] {
+            assert_eq!(device(args).word(), args[0]);
+            assert_eq!(parse(args).unwrap().command.word(), args[0]);
+        }
+        assert_eq!(parse(&["stop"]).unwrap().command.word(), "stop");
     }
 
     #[test]
@@ -381,11 +357,11 @@ mod tests {
 
     #[test]
     fn write_text_or_hex() {
-        let Command::Write(w) = parse(&["write", "hello world"]).unwrap().command else { panic!("not write") };
+        let DeviceCommand::Write(w) = device(&["write", "hello world"]) else { panic!("not write") };
         assert_eq!(w.payload(), b"hello world");
-        let Command::Write(w) = parse(&["write", "--hex", "6869"]).unwrap().command else { panic!("not write") };
+        let DeviceCommand::Write(w) = device(&["write", "--hex", "6869"]) else { panic!("not write") };
         assert_eq!(w.payload(), b"hi");
-        let Command::Write(w) = parse(&["write", "-x"]).unwrap().command else { panic!("not write") };
+        let DeviceCommand::Write(w) = device(&["write", "-x"]) else { panic!("not write") };
         assert_eq!(w.payload(), b"-x");
         assert_eq!(parse(&["write"]).unwrap_err().kind(), ErrorKind::MissingRequiredArgument);
         assert_eq!(parse(&["write", "a", "--hex", "00"]).unwrap_err().kind(), ErrorKind::ArgumentConflict);
@@ -394,27 +370,25 @@ mod tests {
 
     #[test]
     fn counts_and_hold() {
-        let Command::Acquire(c) = parse(&["acquire"]).unwrap().command else { panic!("not acquire") };
-        assert_eq!(c.count, 1);
-        let Command::Release(c) = parse(&["release", "--count", "3"]).unwrap().command else { panic!("not release") };
-        assert_eq!(c.count, 3);
-        let Command::Hold { count, seconds } = parse(&["hold", "--seconds", "1.5"]).unwrap().command else {
-            panic!("not hold")
-        };
-        assert_eq!((count, seconds), (1, Duration::from_millis(1500)));
+        assert_eq!(device(&["acquire"]), DeviceCommand::Acquire(Count { count: 1 }));
+        assert_eq!(device(&["release", "--count", "3"]), DeviceCommand::Release(Count { count: 3 }));
+        assert_eq!(
+            device(&["hold", "--seconds", "1.5"]),
+            DeviceCommand::Hold { count: 1, seconds: Duration::from_millis(1500) }
+        );
         assert!(parse(&["hold"]).is_err());
         assert!(parse(&["acquire", "--count", "-1"]).is_err());
     }
 
     #[test]
     fn raw() {
-        let Command::Raw { code, input_hex, output_len } =
-            parse(&["raw", "--code", "0x83526004", "--input-hex", "01000000", "--output-len", "4"]).unwrap().command
+        let DeviceCommand::Raw { code, input_hex, output_len } =
+            device(&["raw", "--code", "0x83526004", "--input-hex", "01000000", "--output-len", "4"])
         else {
             panic!("not raw")
         };
         assert_eq!((code, input_hex.0, output_len), (0x8352_6004, vec![1, 0, 0, 0], 4));
-        let Command::Raw { input_hex, output_len, .. } = parse(&["raw", "--code", "0"]).unwrap().command else {
+        let DeviceCommand::Raw { input_hex, output_len, .. } = device(&["raw", "--code", "0"]) else {
             panic!("not raw")
         };
         assert_eq!((input_hex.0, output_len), (vec![], 0));
@@ -424,53 +398,23 @@ mod tests {
 
     #[test]
     fn peer_commands_open_the_peer_unless_told_otherwise() {
-        let cli = parse(&["peer-start"]).unwrap();
-        assert_eq!(cli.device_path(), r"\\.\RundownPeer");
-        let Command::PeerStart(args) = cli.command else { panic!("not peer-start") };
+        let connection = Connection::default();
+        let start = device(&["peer-start"]);
+        assert_eq!(connection.path_for(&start), r"\\.\RundownPeer");
+        let DeviceCommand::PeerStart(args) = start else { panic!("not peer-start") };
         assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 0, mode: PeerMode::THREAD });
-        let Command::PeerStart(args) = parse(&["peer-start", "--hold-us", "7", "--pause-us", "9"]).unwrap().command
-        else {
+        let DeviceCommand::PeerStart(args) = device(&["peer-start", "--hold-us", "7", "--pause-us", "9"]) else {
             panic!("not peer-start")
         };
         assert_eq!(args.request(), PeerStartRequest { hold_us: 7, pause_us: 9, mode: PeerMode::THREAD });
-        let Command::PeerStart(args) = parse(&["peer-start", "--dispatch", "--pause-us", "2500"]).unwrap().command
-        else {
+        let DeviceCommand::PeerStart(args) = device(&["peer-start", "--dispatch", "--pause-us", "2500"]) else {
             panic!("not peer-start")
         };
         assert_eq!(args.request(), PeerStartRequest { hold_us: 50, pause_us: 2500, mode: PeerMode::DISPATCH });
-        assert_eq!(parse(&["peer-stop"]).unwrap().device_path(), r"\\.\RundownPeer");
-        assert_eq!(parse(&["peer-stats"]).unwrap().device_path(), r"\\.\RundownPeer");
-        assert_eq!(parse(&["peer-stats", "--device", r"\\.\X"]).unwrap().device_path(), r"\\.\X");
-        assert_eq!(parse(&["stress", "--seconds", "1"]).unwrap().device_path(), r"\\.\RundownShared");
-    }
-
-    #[test]
-    fn stress_and_its_clients() {
-        let Command::Stress(args) = parse(&["stress", "--seconds", "10"]).unwrap().command else {
-            panic!("not stress")
-        };
-        assert_eq!(args.seconds, Duration::from_secs(10));
-        assert_eq!((args.clients, args.rotate_every_ms, args.no_peer), (3, 5, false));
-        let Command::Stress(args) =
-            parse(&["stress", "--seconds", "0.5", "--clients", "0", "--rotate-every-ms", "20", "--no-peer"])
-                .unwrap()
-                .command
-        else {
-            panic!("not stress")
-        };
-        assert_eq!(
-            (args.seconds, args.clients, args.rotate_every_ms, args.no_peer),
-            (Duration::from_millis(500), 0, 20, true)
-        );
-        assert!(parse(&["stress"]).is_err());
-        assert!(parse(&["stress", "--seconds", "1", "--clients", "65"]).is_err());
-        let Command::StressClient { seconds, id } =
-            parse(&["stress-client", "--seconds", "2", "--id", "4"]).unwrap().command
-        else {
-            panic!("not stress-client")
-        };
-        assert_eq!((seconds, id), (Duration::from_secs(2), 4));
-        assert!(parse(&["stress-client", "--seconds", "2"]).is_err());
+        assert_eq!(connection.path_for(&DeviceCommand::PeerStop), r"\\.\RundownPeer");
+        assert_eq!(connection.path_for(&DeviceCommand::PeerStats), r"\\.\RundownPeer");
+        let other = Connection { device: Some(r"\\.\X".to_owned()), read_only: false };
+        assert_eq!(other.path_for(&DeviceCommand::PeerStats), r"\\.\X");
     }
 
     #[test]

@@ -1,118 +1,118 @@
-//! The service control manager's calls, each a method on an owned handle.
+//! The service control manager: the `windows-service` crate's calls, and `CreateServiceW` for
+//! `install`.
 
 use std::ffi::OsStr;
+use std::os::windows::ffi::OsStrExt as _;
 use std::ptr::{null, null_mut};
 
+use rundown_client::Win32Error;
+use windows_service::service::{ServiceAccess, ServiceExitCode};
+use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_sys::Win32::System::Services::{
-    CloseServiceHandle, ControlService, CreateServiceW, DeleteService, OpenSCManagerW, OpenServiceW,
-    QueryServiceStatus, SC_HANDLE, SERVICE_CONTROL_STOP, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL,
-    SERVICE_KERNEL_DRIVER, SERVICE_STATUS, StartServiceW,
-};
-
-pub use windows_sys::Win32::Storage::FileSystem::DELETE;
-pub use windows_sys::Win32::System::Services::{
-    SC_MANAGER_CONNECT, SC_MANAGER_CREATE_SERVICE, SERVICE_ALL_ACCESS, SERVICE_QUERY_STATUS, SERVICE_START,
-    SERVICE_STOP,
+    CloseServiceHandle, CreateServiceW, OpenSCManagerW, SC_MANAGER_CONNECT, SC_MANAGER_CREATE_SERVICE,
+    SERVICE_ALL_ACCESS, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, SERVICE_KERNEL_DRIVER,
 };
 
 use crate::service::{ServiceState, ServiceStatus};
-use crate::wide;
-use crate::win32_error::Win32Error;
 
-/// An open `SC_HANDLE`, closed on drop.
-#[derive(Debug)]
-struct ScHandle(SC_HANDLE);
-
-impl ScHandle {
-    /// Takes ownership of what an open or create call returned; null is its failure.
-    fn new(handle: SC_HANDLE) -> Result<Self, Win32Error> {
-        if handle.is_null() { Err(Win32Error::last()) } else { Ok(Self(handle)) }
-    }
-}
-
-impl Drop for ScHandle {
-    fn drop(&mut self) {
-        // SAFETY: the handle is open and owned by `self`; it is not used again.
-        unsafe { CloseServiceHandle(self.0) };
-    }
-}
-
-/// Turns a `BOOL` result into `GetLastError` on failure.
-fn check(ok: windows_sys::core::BOOL) -> Result<(), Win32Error> {
-    if ok == 0 { Err(Win32Error::last()) } else { Ok(()) }
-}
-
-/// The local service control manager.
-#[derive(Debug)]
-pub struct Manager(ScHandle);
-
-impl Manager {
-    /// `OpenSCManagerW(NULL, NULL, access)`.
-    ///
-    /// # Errors
-    ///
+/// Why a service control manager call failed: the Win32 error when it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum ScmError {
     /// The call's Win32 error.
-    pub fn connect(access: u32) -> Result<Self, Win32Error> {
-        // SAFETY: null machine and database names mean the local, active database.
-        let handle = unsafe { OpenSCManagerW(null(), null(), access) };
-        ScHandle::new(handle).map(Self)
-    }
+    #[error(transparent)]
+    Win32(#[from] Win32Error),
+    /// Anything else `windows-service` refuses (a NUL in a name, a state it does not know).
+    #[error("{0}")]
+    Other(String),
+}
 
-    /// `CreateServiceW` for a kernel driver started on demand, as `sc create NAME type= kernel
-    /// start= demand binPath= PATH [group= GROUP]`: display name = name, error control normal,
-    /// no tag, dependencies or account.
-    ///
-    /// # Errors
-    ///
-    /// The call's Win32 error (1073 if the service exists).
-    pub fn create_kernel_driver(
-        &self,
-        name: &str,
-        bin_path: &OsStr,
-        group: Option<&str>,
-    ) -> Result<Service, Win32Error> {
-        let name_w = wide::nul_terminated(name);
-        let path_w = wide::nul_terminated(bin_path);
-        let group_w = group.map(wide::nul_terminated);
-        let group_ptr = group_w.as_ref().map_or(null(), |g| g.as_ptr());
-        // SAFETY: the manager handle is open; every string is NUL-terminated and outlives the
-        // call; the optional arguments are null.
-        let handle = unsafe {
-            CreateServiceW(
-                self.0.0,
-                name_w.as_ptr(),
-                name_w.as_ptr(),
-                SERVICE_ALL_ACCESS,
-                SERVICE_KERNEL_DRIVER,
-                SERVICE_DEMAND_START,
-                SERVICE_ERROR_NORMAL,
-                path_w.as_ptr(),
-                group_ptr,
-                null_mut(),
-                null(),
-                null(),
-                null(),
-            )
-        };
-        ScHandle::new(handle).map(Service)
-    }
-
-    /// `OpenServiceW(name, access)`.
-    ///
-    /// # Errors
-    ///
-    /// The call's Win32 error (1060 if there is no such service).
-    pub fn open(&self, name: &str, access: u32) -> Result<Service, Win32Error> {
-        let name_w = wide::nul_terminated(name);
-        // SAFETY: the manager handle is open; the name is NUL-terminated and outlives the call.
-        let handle = unsafe { OpenServiceW(self.0.0, name_w.as_ptr(), access) };
-        ScHandle::new(handle).map(Service)
+impl ScmError {
+    /// The Win32 error, if the call failed with one.
+    #[must_use]
+    pub fn win32(&self) -> Option<Win32Error> {
+        match self {
+            Self::Win32(code) => Some(*code),
+            Self::Other(_) => None,
+        }
     }
 }
 
-/// One service.
-#[derive(Debug)]
-pub struct Service(ScHandle);
+impl From<windows_service::Error> for ScmError {
+    fn from(err: windows_service::Error) -> Self {
+        match &err {
+            windows_service::Error::Winapi(io) => {
+                Win32Error::of(io).map_or_else(|| Self::Other(io.to_string()), Self::Win32)
+            }
+            _ => Self::Other(err.to_string()),
+        }
+    }
+}
+
+/// Opens service `name` of the local service control manager with `access`.
+///
+/// # Errors
+///
+/// The manager or the service could not be opened (1060: no such service).
+pub fn open(name: &str, access: ServiceAccess) -> Result<Service, ScmError> {
+    let manager = ServiceManager::local_computer(None::<&str>, ServiceManagerAccess::CONNECT)?;
+    Ok(Service(manager.open_service(name, access)?))
+}
+
+/// Creates the kernel-driver service `name` started on demand, as `sc create NAME type= kernel
+/// start= demand binPath= PATH [group= GROUP]`: display name = name, error control normal.
+///
+/// `windows-service` creates kernel drivers too, but its `create_service` always passes a null
+/// load-order group (`ServiceInfo` has no field for it), and in Wine only drivers of one group
+/// share a winedevice.exe and can call each other: the peer driver must be in the owner's group.
+/// So this one call stays on `CreateServiceW`.
+///
+/// # Errors
+///
+/// The call's Win32 error (1073 if the service exists).
+pub fn create_kernel_driver(name: &str, bin_path: &OsStr, group: Option<&str>) -> Result<(), Win32Error> {
+    let wide = |text: &OsStr| text.encode_wide().chain(std::iter::once(0)).collect::<Vec<u16>>();
+    let name_w = wide(OsStr::new(name));
+    let path_w = wide(bin_path);
+    let group_w = group.map(|group| wide(OsStr::new(group)));
+    let group_ptr = group_w.as_ref().map_or(null(), |g| g.as_ptr());
+    // SAFETY: null machine and database names mean the local, active database.
+    let manager = unsafe { OpenSCManagerW(null(), null(), SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE) };
+    if manager.is_null() {
+        return Err(Win32Error::last());
+    }
+    // SAFETY: the manager handle is open; every string is NUL-terminated and outlives the call;
+    // the optional arguments are null.
+    let service = unsafe {
+        CreateServiceW(
+            manager,
+            name_w.as_ptr(),
+            name_w.as_ptr(),
+            SERVICE_ALL_ACCESS,
+            SERVICE_KERNEL_DRIVER,
+            SERVICE_DEMAND_START,
+            SERVICE_ERROR_NORMAL,
+            path_w.as_ptr(),
+            group_ptr,
+            null_mut(),
+            null(),
+            null(),
+            null(),
+        )
+    };
+    let created = if service.is_null() {
+        Err(Win32Error::last())
+    } else {
+        // SAFETY: the service handle is open and not used again.
+        unsafe { CloseServiceHandle(service) };
+        Ok(())
+    };
+    // SAFETY: the manager handle is open and not used again.
+    unsafe { CloseServiceHandle(manager) };
+    created
+}
+
+/// One open service.
+pub struct Service(windows_service::service::Service);
 
 impl Service {
     /// `StartServiceW` with no arguments (needs `SERVICE_START`).
@@ -120,9 +120,8 @@ impl Service {
     /// # Errors
     ///
     /// The call's Win32 error (Windows: 2 for a missing image; Wine: 1114).
-    pub fn start(&self) -> Result<(), Win32Error> {
-        // SAFETY: the service handle is open; no argument vector.
-        check(unsafe { StartServiceW(self.0.0, 0, null()) })
+    pub fn start(&self) -> Result<(), ScmError> {
+        Ok(self.0.start::<&OsStr>(&[])?)
     }
 
     /// `ControlService(SERVICE_CONTROL_STOP)` (needs `SERVICE_STOP`): the status it returned.
@@ -130,23 +129,17 @@ impl Service {
     /// # Errors
     ///
     /// The call's Win32 error (1062 if the service is not running).
-    pub fn stop(&self) -> Result<ServiceStatus, Win32Error> {
-        let mut status = zeroed_status();
-        // SAFETY: the service handle is open; `status` is a writable SERVICE_STATUS.
-        check(unsafe { ControlService(self.0.0, SERVICE_CONTROL_STOP, &raw mut status) })?;
-        Ok(convert(&status))
+    pub fn stop(&self) -> Result<ServiceStatus, ScmError> {
+        Ok(convert(&self.0.stop()?))
     }
 
-    /// `QueryServiceStatus` (needs `SERVICE_QUERY_STATUS`).
+    /// The service's status (needs `SERVICE_QUERY_STATUS`).
     ///
     /// # Errors
     ///
     /// The call's Win32 error.
-    pub fn status(&self) -> Result<ServiceStatus, Win32Error> {
-        let mut status = zeroed_status();
-        // SAFETY: the service handle is open; `status` is a writable SERVICE_STATUS.
-        check(unsafe { QueryServiceStatus(self.0.0, &raw mut status) })?;
-        Ok(convert(&status))
+    pub fn status(&self) -> Result<ServiceStatus, ScmError> {
+        Ok(convert(&self.0.query_status()?))
     }
 
     /// `DeleteService` (needs `DELETE`): the service goes once every handle on it is closed.
@@ -154,24 +147,25 @@ impl Service {
     /// # Errors
     ///
     /// The call's Win32 error (1072 if already marked for deletion).
-    pub fn delete(&self) -> Result<(), Win32Error> {
-        // SAFETY: the service handle is open.
-        check(unsafe { DeleteService(self.0.0) })
+    pub fn delete(&self) -> Result<(), ScmError> {
+        Ok(self.0.delete()?)
     }
 }
 
-fn zeroed_status() -> SERVICE_STATUS {
-    SERVICE_STATUS {
-        dwServiceType: 0,
-        dwCurrentState: 0,
-        dwControlsAccepted: 0,
-        dwWin32ExitCode: 0,
-        dwServiceSpecificExitCode: 0,
-        dwCheckPoint: 0,
-        dwWaitHint: 0,
-    }
-}
-
-fn convert(status: &SERVICE_STATUS) -> ServiceStatus {
-    ServiceStatus { state: ServiceState::from_raw(status.dwCurrentState), win32_exit_code: status.dwWin32ExitCode }
+fn convert(status: &windows_service::service::ServiceStatus) -> ServiceStatus {
+    use windows_service::service::ServiceState as S;
+    let state = match status.current_state {
+        S::Stopped => ServiceState::Stopped,
+        S::StartPending => ServiceState::StartPending,
+        S::StopPending => ServiceState::StopPending,
+        S::Running => ServiceState::Running,
+        S::ContinuePending => ServiceState::ContinuePending,
+        S::PausePending => ServiceState::PausePending,
+        S::Paused => ServiceState::Paused,
+    };
+    let win32_exit_code = match status.exit_code {
+        ServiceExitCode::Win32(code) => code,
+        ServiceExitCode::ServiceSpecific(_) => 0,
+    };
+    ServiceStatus { state, win32_exit_code }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::win32_error::Win32Error;
+use rundown_client::Win32Error;
 
 /// How often `start` and `stop` ask for the service's state.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -82,7 +82,7 @@ pub enum WaitError<E> {
     #[error("the service stopped while starting{}", exit_code_note(*.0))]
     StoppedWhileStarting(u32),
     /// The time ran out.
-    #[error("still {last} after {}", crate::format::seconds(*.waited))]
+    #[error("still {last} after {}", crate::output::seconds(*.waited))]
     Timeout {
         /// The last state seen.
         last: ServiceState,

@@ -1,19 +1,18 @@
-//! `install`, `start`, `stop` and `uninstall`: each returns the one line it prints.
+//! `install`, `start`, `stop` and `uninstall`: each returns what it did.
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use rundown_client::win32;
+use windows_service::service::ServiceAccess;
 
-use crate::scm::{
-    DELETE, Manager, SC_MANAGER_CONNECT, SC_MANAGER_CREATE_SERVICE, SERVICE_QUERY_STATUS, SERVICE_START, SERVICE_STOP,
-    Service,
-};
+use crate::output::ServiceDone;
+use crate::scm::{self, Service};
 use crate::service::{self, POLL, ServiceState};
-use crate::win32_error;
 
-fn connect(access: u32) -> Result<Manager> {
-    Manager::connect(access).context("cannot open the service control manager")
+fn done(name: &str, message: String) -> ServiceDone {
+    ServiceDone { service: name.to_owned(), message }
 }
 
 /// Creates the kernel-driver service `name` for the image `sys`.
@@ -21,14 +20,14 @@ fn connect(access: u32) -> Result<Manager> {
 /// # Errors
 ///
 /// The service control manager refused (the service exists: Win32 error 1073).
-pub fn install(name: &str, sys: &Path, group: Option<&str>) -> Result<String> {
+pub fn install(name: &str, sys: &Path, group: Option<&str>) -> Result<ServiceDone> {
     let path = service::image_path(sys);
-    let manager = connect(SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE)?;
-    manager
-        .create_kernel_driver(name, path.as_os_str(), group)
+    scm::create_kernel_driver(name, path.as_os_str(), group)
         .with_context(|| format!("cannot install service {name}"))?;
     let group = group.map(|g| format!(", group {g}")).unwrap_or_default();
-    Ok(format!("rundownctl: service {name} installed (kernel driver, demand start{group}): {}", path.display()))
+    let message =
+        format!("rundownctl: service {name} installed (kernel driver, demand start{group}): {}", path.display());
+    Ok(done(name, message))
 }
 
 /// Starts `name` and waits until it runs.
@@ -37,13 +36,13 @@ pub fn install(name: &str, sys: &Path, group: Option<&str>) -> Result<String> {
 ///
 /// The service does not exist, could not start (Wine: Win32 error 1114 for a missing or
 /// unloadable image), stopped while starting, or did not run within `timeout`.
-pub fn start(name: &str, timeout: Duration) -> Result<String> {
+pub fn start(name: &str, timeout: Duration) -> Result<ServiceDone> {
     let cannot = || format!("cannot start service {name}");
-    let service = connect(SC_MANAGER_CONNECT)?.open(name, SERVICE_START | SERVICE_QUERY_STATUS).with_context(cannot)?;
+    let service = scm::open(name, ServiceAccess::START | ServiceAccess::QUERY_STATUS).with_context(cannot)?;
     service.start().with_context(cannot)?;
     service::wait_for(ServiceState::Running, timeout, POLL, || service.status())
         .with_context(|| format!("service {name} did not start"))?;
-    Ok(format!("rundownctl: service {name} started"))
+    Ok(done(name, format!("rundownctl: service {name} started")))
 }
 
 /// Stops `name` and waits until it has stopped.
@@ -52,12 +51,12 @@ pub fn start(name: &str, timeout: Duration) -> Result<String> {
 ///
 /// The service does not exist, is not running (Win32 error 1062), or did not stop within
 /// `timeout`.
-pub fn stop(name: &str, timeout: Duration) -> Result<String> {
+pub fn stop(name: &str, timeout: Duration) -> Result<ServiceDone> {
     let cannot = || format!("cannot stop service {name}");
-    let service = connect(SC_MANAGER_CONNECT)?.open(name, SERVICE_STOP | SERVICE_QUERY_STATUS).with_context(cannot)?;
+    let service = scm::open(name, ServiceAccess::STOP | ServiceAccess::QUERY_STATUS).with_context(cannot)?;
     service.stop().with_context(cannot)?;
     wait_stopped(name, &service, timeout)?;
-    Ok(format!("rundownctl: service {name} stopped"))
+    Ok(done(name, format!("rundownctl: service {name} stopped")))
 }
 
 /// Stops `name` if it is not stopped, then deletes it.
@@ -66,17 +65,17 @@ pub fn stop(name: &str, timeout: Duration) -> Result<String> {
 ///
 /// The service does not exist (Win32 error 1060), did not stop within `timeout`, or could
 /// not be deleted.
-pub fn uninstall(name: &str, timeout: Duration) -> Result<String> {
+pub fn uninstall(name: &str, timeout: Duration) -> Result<ServiceDone> {
     let cannot = || format!("cannot uninstall service {name}");
-    let service =
-        connect(SC_MANAGER_CONNECT)?.open(name, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE).with_context(cannot)?;
+    let access = ServiceAccess::STOP | ServiceAccess::QUERY_STATUS | ServiceAccess::DELETE;
+    let service = scm::open(name, access).with_context(cannot)?;
     let state = service.status().with_context(cannot)?.state;
     let stopped_it = state != ServiceState::Stopped;
     if stopped_it {
         if state != ServiceState::StopPending {
             match service.stop() {
                 // It stopped by itself in between.
-                Err(err) if err == win32_error::SERVICE_NOT_ACTIVE => {}
+                Err(err) if err.win32() == Some(win32::SERVICE_NOT_ACTIVE) => {}
                 other => {
                     other.with_context(cannot)?;
                 }
@@ -86,7 +85,7 @@ pub fn uninstall(name: &str, timeout: Duration) -> Result<String> {
     }
     service.delete().with_context(cannot)?;
     let how = if stopped_it { "stopped and uninstalled" } else { "uninstalled" };
-    Ok(format!("rundownctl: service {name} {how}"))
+    Ok(done(name, format!("rundownctl: service {name} {how}")))
 }
 
 fn wait_stopped(name: &str, service: &Service, timeout: Duration) -> Result<()> {

@@ -199,7 +199,7 @@ impl WineHost {
     }
 
     /// Starts `wine PROGRAM ARGS` in the background with standard input and output piped, for a
-    /// line protocol such as `rundownctl session`.
+    /// line protocol such as `rundown-stress session`.
     pub fn spawn(&self, program: impl AsRef<OsStr>, args: &[&str]) -> Result<Background> {
         let (command, display) = self.wine(TOOL_DEBUG, program.as_ref(), args, Duration::ZERO).into_parts();
         Background::start(command, display)

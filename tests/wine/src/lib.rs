@@ -1,5 +1,6 @@
 //! The rundown driver's Wine harness: Wine 8 as a host for the driver, and the portable driver
-//! loaded in it with `rundownctl` to drive it. `tests/driver.rs`, `tests/peer.rs`,
+//! loaded in it with `rundownctl` to drive it and the test tool `rundown-stress` for sessions
+//! (rundownctl's device commands on one handle, one JSON answer each) and workloads. `tests/driver.rs`, `tests/peer.rs`,
 //! `tests/bad_input.rs` and `tests/windows_rules.rs` (issue 8: overlapped clients, 10,000
 //! handles, cancelled rotations, stop cycles, the unload's refusals) hold the integration tests;
 //! `cargo xtask demo` uses the same harness.
@@ -43,6 +44,7 @@ pub use log::{DebugLevel, DriverMessage, IHVDRIVER_ID};
 use process::Job;
 pub use process::RunOutput;
 pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, in_wine};
+pub use rundown_stress::stress::report::Totals;
 pub use session::Background;
 
 /// `wine --version`.

@@ -1,15 +1,16 @@
-//! The portable driver loaded in a throw-away Wine host, and rundownctl to drive it: what the
-//! demo and the Wine integration tests share.
+//! The portable driver loaded in a throw-away Wine host, with rundownctl to drive it and the
+//! test tool (`rundown-stress`) for sessions and workloads: what the demo, the stress run and
+//! the Wine integration tests share.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Map, Value};
 
 use crate::{Background, DebugLevel, RunOutput, WineHost};
 
-/// What the rig loads and runs: the portable driver image and rundownctl.
+/// What the rig loads and runs: the portable driver images, rundownctl and the test tool.
 #[derive(Clone, Debug)]
 pub struct Artifacts {
     /// `rundown_driver_portable.sys`.
@@ -18,11 +19,26 @@ pub struct Artifacts {
     pub peer_sys: PathBuf,
     /// `rundownctl.exe`.
     pub tool: PathBuf,
+    /// `rundown-stress.exe`: the stress run, sessions, `churn`, `open-many`, `cycles`.
+    pub test_tool: PathBuf,
     /// Where Wine hosts are made (`<parent>/<label>/`).
     pub hosts: PathBuf,
 }
 
 impl Artifacts {
+    /// The images and tools in `sys` (what `cargo xtask build` writes), with hosts made in
+    /// `hosts`.
+    #[must_use]
+    pub fn in_dir(sys: &Path, hosts: PathBuf) -> Self {
+        Self {
+            portable_sys: sys.join("rundown_driver_portable.sys"),
+            peer_sys: sys.join("rundown_peer_portable.sys"),
+            tool: sys.join("rundownctl.exe"),
+            test_tool: sys.join("rundown-stress.exe"),
+            hosts,
+        }
+    }
+
     /// `cargo xtask build`'s output: `RUNDOWN_SYS_DIR`, or `target/sys/` of this workspace;
     /// hosts go to `target/wine/` beside it.
     #[must_use]
@@ -30,12 +46,7 @@ impl Artifacts {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
         let sys = std::env::var_os("RUNDOWN_SYS_DIR").map_or_else(|| target.join("sys"), PathBuf::from);
         let hosts = sys.parent().map_or_else(|| target.join("wine"), |parent| parent.join("wine"));
-        Self {
-            portable_sys: sys.join("rundown_driver_portable.sys"),
-            peer_sys: sys.join("rundown_peer_portable.sys"),
-            tool: sys.join("rundownctl.exe"),
-            hosts,
-        }
+        Self::in_dir(&sys, hosts)
     }
 }
 
@@ -65,6 +76,7 @@ pub enum Loader {
 pub struct Rig {
     host: WineHost,
     tool: PathBuf,
+    test_tool: PathBuf,
 }
 
 impl Rig {
@@ -74,7 +86,7 @@ impl Rig {
             ensure!(file.exists(), "{} is missing: run `cargo xtask build` first", file.display());
         }
         let host = WineHost::create(&artifacts.hosts, label)?;
-        let rig = Self { host, tool: artifacts.tool.clone() };
+        let rig = Self { host, tool: artifacts.tool.clone(), test_tool: artifacts.test_tool.clone() };
         let sys = rig.host.install_driver_file(&artifacts.portable_sys)?;
         match loader {
             Loader::Sc => {
@@ -119,9 +131,44 @@ impl Rig {
         self.host.spawn(&self.tool, args)
     }
 
-    /// Opens a `rundownctl session`: one handle, one command per line.
+    /// Runs `rundown-stress ARGS` to completion within `timeout`.
+    pub fn test_tool(&self, args: &[&str], timeout: Duration) -> Result<RunOutput> {
+        self.host.run(self.test_tool_path()?, args, timeout)
+    }
+
+    /// Starts `rundown-stress ARGS` in the background (`churn`, `open-many`).
+    pub fn spawn_test_tool(&self, args: &[&str]) -> Result<Background> {
+        self.host.spawn(self.test_tool_path()?, args)
+    }
+
+    /// The test tool, which the demo does not need.
+    fn test_tool_path(&self) -> Result<&Path> {
+        ensure!(self.test_tool.exists(), "{} is missing: run `cargo xtask build` first", self.test_tool.display());
+        Ok(&self.test_tool)
+    }
+
+    /// Opens a session (`rundown-stress session`): one handle, one command per line.
     pub fn session(&self) -> Result<Session> {
-        Ok(Session::new(self.spawn(&["session"])?))
+        self.session_with(&[])
+    }
+
+    /// Opens a session with the global options `options` (`--read-only`, `--overlapped`,
+    /// `--device PATH`).
+    pub fn session_with(&self, options: &[&str]) -> Result<Session> {
+        let args: Vec<&str> = options.iter().copied().chain(["session"]).collect();
+        Ok(Session::new(self.spawn_test_tool(&args)?))
+    }
+
+    /// Runs `rundown-stress stress --seconds SECONDS` and reads its summary line back: its
+    /// totals and its output. The run's own failure (exit 1 for faults) is not an error here.
+    pub fn stress(&self, seconds: u64) -> Result<(rundown_stress::stress::report::Totals, RunOutput)> {
+        let seconds_arg = seconds.to_string();
+        let output = self.test_tool(&["stress", "--seconds", &seconds_arg], STEP + Duration::from_secs(seconds))?;
+        let totals =
+            output.stdout.lines().rev().find_map(rundown_stress::stress::report::Totals::parse).with_context(|| {
+                format!("`{}` printed no summary:\n{}{}", output.command, output.stdout, output.stderr)
+            })?;
+        Ok((totals, output))
     }
 
     /// Installs and starts the sample peer (same group), which gets the owner's interface in its
@@ -192,13 +239,14 @@ pub fn in_wine(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
     }
 }
 
-/// One `rundownctl session`: one handle to the device.
+/// One session (`rundown-stress session`): one handle to the device; each line a rundownctl
+/// device command, each answer one JSON line.
 pub struct Session {
     process: Background,
 }
 
 impl Session {
-    /// A session over a `rundownctl ... session` process already started.
+    /// A session over a `rundown-stress ... session` process already started.
     #[must_use]
     pub fn new(process: Background) -> Self {
         Self { process }
@@ -251,54 +299,46 @@ impl Session {
     }
 }
 
-/// A parsed result line: `ok <cmd> key=value ...` or `err <cmd> status=... name=...`.
+/// A parsed result line: `{"ok":true,"command":"query","generation":1,...}` or
+/// `{"ok":false,"command":"release","status":"0xC0000225","name":"STATUS_NOT_FOUND",...}`.
 #[derive(Clone, Debug)]
 pub struct Answer {
-    /// `ok` rather than `err`.
+    /// `"ok": true`.
     pub ok: bool,
     /// The command word.
     pub command: String,
-    fields: BTreeMap<String, String>,
+    fields: Map<String, Value>,
     /// The whole line.
     pub line: String,
 }
 
 impl Answer {
     fn parse(line: &str) -> Result<Self> {
-        let mut words = line.split(' ');
-        let ok = match words.next() {
-            Some("ok") => true,
-            Some("err") => false,
-            _ => bail!("not a result line: `{line}`"),
-        };
-        let command = words.next().context("no command word")?.to_owned();
-        let mut fields = BTreeMap::new();
-        let rest: Vec<&str> = words.collect();
-        let rest = rest.join(" ");
-        if let Some(message) = rest.strip_prefix("error=") {
-            fields.insert("error".to_owned(), message.to_owned());
-        } else {
-            for pair in rest.split(' ').filter(|pair| !pair.is_empty()) {
-                let (key, value) = pair.split_once('=').with_context(|| format!("`{pair}` is not key=value"))?;
-                fields.insert(key.to_owned(), value.to_owned());
-            }
-        }
+        let Ok(Value::Object(fields)) = serde_json::from_str(line) else { bail!("not a result line: `{line}`") };
+        let ok = fields.get("ok").and_then(Value::as_bool).context("no \"ok\"")?;
+        let command = fields.get("command").and_then(Value::as_str).context("no \"command\"")?.to_owned();
         Ok(Self { ok, command, fields, line: line.to_owned() })
     }
 
-    /// A field's text ("" if absent).
-    pub fn get(&self, key: &str) -> &str {
-        self.fields.get(key).map_or("", String::as_str)
+    /// A field's text: a string as it is, a number or a boolean as written ("" if absent or
+    /// null).
+    #[must_use]
+    pub fn get(&self, key: &str) -> String {
+        match self.fields.get(key) {
+            Some(Value::String(text)) => text.clone(),
+            None | Some(Value::Null) => String::new(),
+            Some(other) => other.to_string(),
+        }
     }
 
     /// A numeric field.
     pub fn num(&self, key: &str) -> Result<u64> {
-        self.get(key).parse().with_context(|| format!("field {key} of `{}`", self.line))
+        self.fields.get(key).and_then(Value::as_u64).with_context(|| format!("field {key} of `{}`", self.line))
     }
 
     /// The status name of a failure (`STATUS_NOT_FOUND`), or "" for a success.
     #[must_use]
-    pub fn status(&self) -> &str {
-        if self.ok && self.command != "raw" { "" } else { self.get("name") }
+    pub fn status(&self) -> String {
+        if self.ok && self.command != "raw" { String::new() } else { self.get("name") }
     }
 }

@@ -102,7 +102,7 @@ impl Background {
     }
 
     /// Sends one request line and reads its one-line answer: the line protocol of
-    /// `rundownctl session`. An error if the answer does not come within `timeout` or the output
+    /// `rundown-stress session`. An error if the answer does not come within `timeout` or the output
     /// ends first.
     pub fn request(&mut self, line: &str, timeout: Duration) -> Result<String> {
         self.send_line(line)?;

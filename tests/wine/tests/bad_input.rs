@@ -1,5 +1,5 @@
-//! Malformed requests from user mode, one table of them, sent through `rundownctl session`
-//! (`raw` lines) to the portable driver in ONE Wine host.
+//! Malformed requests from user mode, one table of them, sent through a session
+//! (`rundown-stress session`, `raw` lines) to the portable driver in ONE Wine host.
 //!
 //! Each row names the exact NTSTATUS the ABI's checking order gives (rundown-abi's crate docs:
 //! the code, GET_INTERFACE from user mode, the input length, the output length, the input's
@@ -25,9 +25,9 @@ use rundown_wine_tests::{Answer, Artifacts, Loader, Rig, Session};
 /// Which of the two handles sends a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Via {
-    /// `rundownctl session`: `GENERIC_READ | GENERIC_WRITE`.
+    /// `rundown-stress session`: `GENERIC_READ | GENERIC_WRITE`.
     ReadWrite,
-    /// `rundownctl --read-only session`: `GENERIC_READ` alone.
+    /// `rundown-stress --read-only session`: `GENERIC_READ` alone.
     ReadOnly,
 }
 use Via::{ReadOnly as RO, ReadWrite as RW};
@@ -290,7 +290,7 @@ fn malformed_requests_from_user_mode_leave_the_driver_serving() {
 /// serving.
 fn run(rig: &Rig, cases: &[Case]) -> Result<()> {
     let mut read_write = rig.session()?;
-    let mut read_only = Session::new(rig.spawn(&["--read-only", "session"])?);
+    let mut read_only = rig.session_with(&["--read-only"])?;
     let generation = query(&mut read_write)?.num("generation")?;
     let mut failures = Vec::new();
     let mut serving = true;
@@ -328,7 +328,7 @@ fn run(rig: &Rig, cases: &[Case]) -> Result<()> {
     Ok(())
 }
 
-/// `raw <code> <input-hex or -> <output-len>`.
+/// `raw --code <code> --input-hex <hex or -> --output-len <n>`: rundownctl's `raw`.
 fn raw_line(case: &Case) -> String {
     let mut input = String::new();
     for byte in &case.input {
@@ -337,7 +337,7 @@ fn raw_line(case: &Case) -> String {
     if input.is_empty() {
         input.push('-');
     }
-    format!("raw {:#010x} {input} {}", case.code, case.output_len)
+    format!("raw --code {:#010x} --input-hex {input} --output-len {}", case.code, case.output_len)
 }
 
 /// The status the row expects, and `IoStatus.Information`: the reply's size on success, 0 on

@@ -1,6 +1,6 @@
-//! The portable driver loaded in Wine and driven through rundownctl sessions: each IOCTL,
-//! malformed requests, access checks, the cleanup of a killed process's holds, rotation while
-//! held, and unload while held.
+//! The portable driver loaded in Wine and driven through sessions (rundownctl's device commands
+//! on one handle, `rundown-stress session`): each IOCTL, malformed requests, access checks, the
+//! cleanup of a killed process's holds, rotation while held, and unload while held.
 //!
 //! Each test loads the driver in a Wine host of its own and, at the end, checks that the driver
 //! never crashed and unloads to zero pool. Needs `cargo xtask build`'s images and Wine 8:
@@ -86,16 +86,16 @@ fn each_ioctl_answers_its_reply_in(rig: &Rig) -> Result<()> {
     let query = session.ok("query")?;
     ensure!(query.get("state") == "active", "state: `{}`", query.line);
     let generation = query.num("generation")?;
-    let write = session.ok("write wine test payload")?;
+    let write = session.ok("write \"wine test payload\"")?;
     ensure!(write.num("len")? == 17, "`{}`", write.line);
     let read = session.ok("read")?;
     ensure!(read.get("hex") == hex(b"wine test payload"), "read back `{}`", read.line);
     ensure!(read.num("version")? == write.num("version")?, "versions differ: `{}`", read.line);
-    ensure!(session.ok("acquire 2")?.num("handle_holds")? == 2, "acquire 2");
+    ensure!(session.ok("acquire --count 2")?.num("handle_holds")? == 2, "acquire --count 2");
     let query = session.ok("query")?;
     ensure!(query.num("holders")? == 2 && query.num("handle_holds")? == 2, "`{}`", query.line);
-    ensure!(session.ok("release 1")?.num("handle_holds")? == 1, "release 1");
-    ensure!(session.ok("release 1")?.num("handle_holds")? == 0, "release 1 again");
+    ensure!(session.ok("release --count 1")?.num("handle_holds")? == 1, "release --count 1");
+    ensure!(session.ok("release --count 1")?.num("handle_holds")? == 0, "release 1 again");
     let stats = session.ok("stats")?;
     ensure!(stats.num("holders")? == 0 && stats.num("acquisitions")? >= 2, "`{}`", stats.line);
     ensure!(stats.num("pool_blocks")? > 0, "the object lives in pool: `{}`", stats.line);
@@ -142,22 +142,24 @@ fn malformed_requests_get_precise_statuses_in(rig: &Rig) -> Result<()> {
     ];
     let mut session = rig.session()?;
     for (name, code, input, output_len, status) in cases {
-        session.fails(&format!("raw {code} {input} {output_len}"), status).with_context(|| name.to_owned())?;
+        session
+            .fails(&format!("raw --code {code} --input-hex {input} --output-len {output_len}"), status)
+            .with_context(|| name.to_owned())?;
         serving(&mut session, generation, 0).with_context(|| format!("QUERY after {name}"))?;
     }
-    session.ok("acquire 1")?;
-    session.ok("release 1")?;
-    session.fails("release 1", "STATUS_NOT_FOUND").context("RELEASE twice")?;
-    session.ok("acquire 1")?;
+    session.ok("acquire --count 1")?;
+    session.ok("release --count 1")?;
+    session.fails("release --count 1", "STATUS_NOT_FOUND").context("RELEASE twice")?;
+    session.ok("acquire --count 1")?;
     session.fails("rotate", "STATUS_INVALID_DEVICE_STATE").context("ROTATE while holding")?;
-    session.ok("release 1")?;
+    session.ok("release --count 1")?;
     session.close()
 }
 
 /// The I/O manager checks the access bits of WRITE and ROTATE against the handle.
 fn a_read_only_handle_cannot_write_or_rotate_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
-    let mut session = Session::new(rig.spawn(&["--read-only", "session"])?);
+    let mut session = rig.session_with(&["--read-only"])?;
     session.fails("write denied", "STATUS_ACCESS_DENIED")?;
     session.fails("rotate", "STATUS_ACCESS_DENIED")?;
     session.ok("read")?;
@@ -170,7 +172,7 @@ fn a_read_only_handle_cannot_write_or_rotate_in(rig: &Rig) -> Result<()> {
 fn a_killed_process_releases_its_holds_at_cleanup_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
     let mut holder = rig.session()?;
-    holder.ok("acquire 3")?;
+    holder.ok("acquire --count 3")?;
     let mut observer = rig.session()?;
     serving(&mut observer, generation, 3)?;
     holder.kill();
@@ -189,17 +191,17 @@ fn a_killed_process_releases_its_holds_at_cleanup_in(rig: &Rig) -> Result<()> {
 fn rotation_waits_for_a_hold_then_completes_in(rig: &Rig) -> Result<()> {
     let generation = generation(rig)?;
     let mut holder = rig.session()?;
-    holder.ok("acquire 1")?;
+    holder.ok("acquire --count 1")?;
     let mut rotator = rig.session()?;
     rotator.send_only("rotate")?;
     ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
     let mut observer = rig.session()?;
     let query = observer.ok("query")?;
     ensure!(query.get("state") == "running_down", "state during the wait: `{}`", query.line);
-    observer.fails("acquire 1", "STATUS_DELETE_PENDING")?;
+    observer.fails("acquire --count 1", "STATUS_DELETE_PENDING")?;
     observer.fails("read", "STATUS_DELETE_PENDING")?;
     observer.fails("rotate", "STATUS_DEVICE_BUSY")?;
-    holder.ok("release 1")?;
+    holder.ok("release --count 1")?;
     let rotated = rotator.answer_within(STEP)?.context("ROTATE did not complete after the release")?;
     ensure!(rotated.ok, "`{}`", rotated.line);
     ensure!(rotated.num("waited_for_holders")? == 1, "`{}`", rotated.line);
@@ -228,13 +230,13 @@ fn rundownctl_hold_and_rotate_from_two_processes_in(rig: &Rig) -> Result<()> {
 /// holder's process ends, it frees everything and reports zero pool in use.
 fn unload_while_held_waits_then_frees_everything_in(rig: &Rig) -> Result<()> {
     let mut holder = rig.session()?;
-    holder.ok("acquire 1")?;
+    holder.ok("acquire --count 1")?;
     let log_before = rig.host().driver_log()?.len();
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
     until_running_down(&mut holder)?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
-    holder.fails("acquire 1", "STATUS_DELETE_PENDING").context("ACQUIRE during the unload")?;
+    holder.fails("acquire --count 1", "STATUS_DELETE_PENDING").context("ACQUIRE during the unload")?;
     holder.kill();
     stop.wait(STEP)?.ensure_success()?;
     let log = rig.host().driver_log()?;
@@ -256,12 +258,12 @@ fn unload_while_held_waits_then_frees_everything_in(rig: &Rig) -> Result<()> {
 /// unload without that handle's CLOSE, and the driver frees its context itself.
 fn unload_while_an_open_handle_holds_waits_for_its_release_in(rig: &Rig) -> Result<()> {
     let mut holder = rig.session()?;
-    holder.ok("acquire 2")?;
+    holder.ok("acquire --count 2")?;
     let mut stop = rig.spawn(&["stop"])?;
     rig.host().wait_for_log("rundown: unloading", STEP)?;
     until_running_down(&mut holder).context("QUERY during the unload")?;
     ensure!(stop.is_running(), "the unload finished while a handle held protection");
-    holder.ok("release 2").context("RELEASE during the unload")?;
+    holder.ok("release --count 2").context("RELEASE during the unload")?;
     stop.wait(STEP)?.ensure_success()?;
     let log = rig.host().driver_log()?;
     ensure!(

@@ -31,7 +31,7 @@ fn with_peer(label: &str, case: impl FnOnce(&Rig) -> Result<()>) {
 
 /// A session on the peer's device: `raw` requests with its own codes.
 fn peer_session(rig: &Rig) -> Result<Session> {
-    Ok(Session::new(rig.spawn(&["--device", PEER_WIN32_PATH, "session"])?))
+    rig.session_with(&["--device", PEER_WIN32_PATH])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -50,7 +50,8 @@ fn unhex(text: &str) -> Result<Vec<u8>> {
 }
 
 fn peer_start(peer: &mut Session, settings: PeerStartRequest) -> Result<()> {
-    let line = format!("raw {:#x} {} 0", PeerIoctl::Start.code(), hex(&settings.to_bytes()));
+    let line =
+        format!("raw --code {:#x} --input-hex {} --output-len 0", PeerIoctl::Start.code(), hex(&settings.to_bytes()));
     let answer = peer.send(&line)?;
     ensure!(answer.ok, "PEER_START answered `{}`", answer.line);
     Ok(())
@@ -60,9 +61,13 @@ fn peer_start(peer: &mut Session, settings: PeerStartRequest) -> Result<()> {
 fn until_peer_works(peer: &mut Session) -> Result<()> {
     let deadline = Instant::now() + STEP;
     loop {
-        let answer = peer.send(&format!("raw {:#x} - {}", PeerIoctl::Stats.code(), PeerStats::SIZE))?;
+        let answer = peer.send(&format!(
+            "raw --code {:#x} --input-hex - --output-len {}",
+            PeerIoctl::Stats.code(),
+            PeerStats::SIZE
+        ))?;
         ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
-        let stats = PeerStats::from_bytes(&unhex(answer.get("output"))?)?;
+        let stats = PeerStats::from_bytes(&unhex(&answer.get("output"))?)?;
         if stats.operations > 0 {
             return Ok(());
         }
@@ -82,9 +87,10 @@ fn until_held(owner: &mut Session) -> Result<()> {
 }
 
 fn peer_stop(peer: &mut Session) -> Result<PeerStats> {
-    let answer = peer.send(&format!("raw {:#x} - {}", PeerIoctl::Stop.code(), PeerStats::SIZE))?;
+    let answer =
+        peer.send(&format!("raw --code {:#x} --input-hex - --output-len {}", PeerIoctl::Stop.code(), PeerStats::SIZE))?;
     ensure!(answer.ok, "PEER_STOP answered `{}`", answer.line);
-    Ok(PeerStats::from_bytes(&unhex(answer.get("output"))?)?)
+    Ok(PeerStats::from_bytes(&unhex(&answer.get("output"))?)?)
 }
 
 #[test]
@@ -138,7 +144,11 @@ fn the_peer_reads_consistently_from_a_timer_dpc() {
         ensure!(stats.generations_seen >= 2, "the peer never saw a rotation: {stats:?}");
         // PEER_START with a mode the peer does not know is refused.
         let bad = PeerStartRequest { mode: PeerMode(7), ..PeerStartRequest::default() };
-        let answer = peer.send(&format!("raw {:#x} {} 0", PeerIoctl::Start.code(), hex(&bad.to_bytes())))?;
+        let answer = peer.send(&format!(
+            "raw --code {:#x} --input-hex {} --output-len 0",
+            PeerIoctl::Start.code(),
+            hex(&bad.to_bytes())
+        ))?;
         ensure!(!answer.ok && answer.line.contains("INVALID_PARAMETER"), "unknown mode: `{}`", answer.line);
         owner.close()?;
         peer.close()
@@ -193,14 +203,14 @@ fn a_rotation_with_100_holds_outstanding() {
         let mut holders: Vec<Session> = Vec::new();
         for _ in 0..4 {
             let mut session = rig.session()?;
-            session.ok("acquire 25")?;
+            session.ok("acquire --count 25")?;
             holders.push(session);
         }
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_millis(500))?.is_none(), "ROTATE returned while 100 were held");
         for session in &mut holders {
-            session.ok("release 25")?;
+            session.ok("release --count 25")?;
         }
         let rotated = rotator.answer_within(STEP)?.context("ROTATE did not complete")?;
         ensure!(rotated.ok && rotated.num("waited_for_holders")? == 100, "`{}`", rotated.line);
@@ -226,7 +236,7 @@ fn the_owner_unload_waits_until_the_peer_lets_go() {
         std::thread::sleep(Duration::from_millis(700));
         ensure!(stop.is_running(), "the owner unloaded while the peer held its interface reference");
         // Issue 8, finding 7: while the unload waits for the peer, new protection is refused.
-        for line in ["acquire 1", "read", "write during the unload", "rotate"] {
+        for line in ["acquire --count 1", "read", "write \"during the unload\"", "rotate"] {
             user.fails(line, "STATUS_DELETE_PENDING")?;
         }
         user.close()?;

@@ -31,15 +31,18 @@ fn rundownctl_version_names_the_portable_driver_in(rig: &Rig) -> Result<()> {
 
     let mut session = rig.session()?;
     let code = Ioctl::Version.code();
-    let raw = session.ok(&format!("raw {code:#x} - {}", VersionReply::SIZE))?;
+    let raw = session.ok(&format!("raw --code {code:#x} --input-hex - --output-len {}", VersionReply::SIZE))?;
     ensure!(raw.num("information")? == 16, "`{}`", raw.line);
-    let bytes = unhex(raw.get("output")).with_context(|| format!("`{}`", raw.line))?;
+    let bytes = unhex(&raw.get("output")).with_context(|| format!("`{}`", raw.line))?;
     let reply = VersionReply::from_bytes(&bytes)?;
     ensure!(reply == VersionReply::new(DriverFlavour::Portable, ProtectionKind::Plain), "{reply:?}");
-    session.fails(&format!("raw {code:#x} 00 16"), "STATUS_INFO_LENGTH_MISMATCH")?;
-    session.fails(&format!("raw {code:#x} - 15"), "STATUS_BUFFER_TOO_SMALL")?;
-    session.fails(&format!("raw {code:#x} - 17"), "STATUS_INFO_LENGTH_MISMATCH")?;
-    session.fails(&format!("raw {:#x} - 16", code ^ (3 << 14)), "STATUS_INVALID_DEVICE_REQUEST")?;
+    session.fails(&format!("raw --code {code:#x} --input-hex 00 --output-len 16"), "STATUS_INFO_LENGTH_MISMATCH")?;
+    session.fails(&format!("raw --code {code:#x} --input-hex - --output-len 15"), "STATUS_BUFFER_TOO_SMALL")?;
+    session.fails(&format!("raw --code {code:#x} --input-hex - --output-len 17"), "STATUS_INFO_LENGTH_MISMATCH")?;
+    session.fails(
+        &format!("raw --code {:#x} --input-hex - --output-len 16", code ^ (3 << 14)),
+        "STATUS_INVALID_DEVICE_REQUEST",
+    )?;
     // VERSION took no protection and changed nothing.
     let query = session.ok("query")?;
     ensure!(query.num("holders")? == 0 && query.num("version")? == 0, "`{}`", query.line);

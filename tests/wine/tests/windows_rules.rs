@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use rundown_wine_tests::{Answer, Artifacts, Background, Loader, PEER_SERVICE, Rig, STEP, Session, in_wine};
 
-/// A session on an overlapped handle (`rundownctl --overlapped session`): `begin`, `wait` and
+/// A session on an overlapped handle (`rundown-stress --overlapped session`): `begin`, `wait` and
 /// `close` leave requests in flight.
 fn overlapped_session(rig: &Rig) -> Result<Session> {
-    Ok(Session::new(rig.spawn(&["--overlapped", "session"])?))
+    rig.session_with(&["--overlapped"])
 }
 
 /// Polls QUERY until `done` accepts it; an error naming `what` after `timeout`.
@@ -63,14 +63,14 @@ fn log_since(rig: &Rig, from: usize) -> Result<Vec<String>> {
     Ok(log[from.min(log.len())..].to_vec())
 }
 
-/// A `rundownctl --overlapped churn` process, once it has opened its handle.
+/// A `rundown-stress --overlapped churn` process, once it has opened its handle.
 fn churn(rig: &Rig, threads: u32, seconds: &str, end_holding: bool) -> Result<Background> {
     let threads = threads.to_string();
     let mut args = vec!["--overlapped", "churn", "--threads", &threads, "--seconds", seconds];
     if end_holding {
         args.push("--end-holding");
     }
-    let mut process = rig.spawn(&args)?;
+    let mut process = rig.spawn_test_tool(&args)?;
     let started = process.read_line(STEP)?.context("churn printed nothing")?;
     ensure!(started.starts_with("ok churn started") && started.contains("overlapped=true"), "churn: `{started}`");
     Ok(process)
@@ -116,17 +116,19 @@ fn overlapped_clients_killed_or_closing_mid_request_leave_no_holds() {
         }
         // Requests begun on an overlapped handle, then the handle closed behind them.
         let mut closer = overlapped_session(rig)?;
-        let begun = ["acquire 1", "read", "write closing", "acquire 2", "release 1", "query"];
+        let begun = ["acquire --count 1", "read", "write closing", "acquire --count 2", "release --count 1", "query"];
         for line in begun {
             let answer = closer.ok(&format!("begin {line}"))?;
-            ensure!(answer.get("command") == line.split(' ').next().unwrap_or_default(), "`{}`", answer.line);
+            ensure!(answer.get("request") == line.split(' ').next().unwrap_or_default(), "`{}`", answer.line);
         }
         closer.ok("close")?;
         for (id, line) in (1..).zip(begun) {
             let answer = closer.send(&format!("wait {id}"))?;
             eprintln!("`{line}` begun, then the handle closed: `{}`", answer.line);
             ensure!(
-                answer.ok || ["STATUS_FILE_CLOSED", "STATUS_CANCELLED", "STATUS_NOT_FOUND"].contains(&answer.status()),
+                answer.ok
+                    || ["STATUS_FILE_CLOSED", "STATUS_CANCELLED", "STATUS_NOT_FOUND"]
+                        .contains(&answer.status().as_str()),
                 "`{line}`, begun before the close, answered `{}`",
                 answer.line
             );
@@ -151,7 +153,7 @@ fn ten_thousand_handles_each_holding_one() {
     let handles: u64 = std::env::var("RUNDOWN_HANDLES").ok().and_then(|text| text.parse().ok()).unwrap_or(10_000);
     in_wine("ten_thousand_handles", |rig| {
         let started = Instant::now();
-        let mut many = rig.spawn(&["open-many", "--count", &handles.to_string(), "--acquire", "1"])?;
+        let mut many = rig.spawn_test_tool(&["open-many", "--count", &handles.to_string(), "--acquire", "1"])?;
         let opened = many.read_line(Duration::from_mins(10))?.context("open-many printed nothing")?;
         eprintln!("open-many: `{opened}` ({:?} with the process start)", started.elapsed());
         ensure!(opened.starts_with(&format!("ok open-many opened={handles} held={handles} ")), "`{opened}`");
@@ -168,8 +170,8 @@ fn ten_thousand_handles_each_holding_one() {
         until(&mut observer, "holders back to 0", Duration::from_mins(2), |query| query.get("holders") == "0")?;
         let rotated = observer.ok("rotate")?;
         ensure!(rotated.num("waited_for_holders")? == 0, "`{}`", rotated.line);
-        observer.ok("acquire 1")?;
-        observer.ok("release 1")?;
+        observer.ok("acquire --count 1")?;
+        observer.ok("release --count 1")?;
         observer.close()
     });
 }
@@ -182,14 +184,14 @@ fn ten_thousand_handles_each_holding_one() {
 fn ten_thousand_holding_handles_at_unload() {
     const HANDLES: u64 = 10_000;
     in_wine("ten_thousand_at_unload", |rig| {
-        let mut many = rig.spawn(&["open-many", "--count", &HANDLES.to_string(), "--acquire", "1"])?;
+        let mut many = rig.spawn_test_tool(&["open-many", "--count", &HANDLES.to_string(), "--acquire", "1"])?;
         let opened = many.read_line(Duration::from_mins(10))?.context("open-many printed nothing")?;
         ensure!(opened.starts_with(&format!("ok open-many opened={HANDLES} held={HANDLES} ")), "`{opened}`");
         let mut other = rig.session()?;
         let log_from = rig.host().driver_log()?.len();
         let mut stop = rig.spawn(&["stop", "--timeout", "120"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
-        other.fails("acquire 1", "STATUS_DELETE_PENDING")?;
+        other.fails("acquire --count 1", "STATUS_DELETE_PENDING")?;
         let query = other.ok("query")?;
         ensure!(query.num("holders")? == HANDLES, "`{}`", query.line);
         ensure!(stop.is_running(), "the unload finished while 10,000 handles held");
@@ -227,7 +229,7 @@ fn ten_thousand_holding_handles_at_unload() {
 fn rotate_pended_behind_a_hold(rig: &Rig) -> Result<(usize, Session, Session)> {
     let log_from = rig.host().driver_log()?.len();
     let mut holder = rig.session()?;
-    holder.ok("acquire 1")?;
+    holder.ok("acquire --count 1")?;
     let mut rotator = overlapped_session(rig)?;
     let begun = rotator.ok("begin rotate")?;
     ensure!(begun.get("pending") == "true", "ROTATE did not pend: `{}`", begun.line);
@@ -246,7 +248,7 @@ fn a_process_killed_while_its_rotate_is_pending() {
     in_wine("killed_rotator", |rig| {
         let log_from = rig.host().driver_log()?.len();
         let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
+        holder.ok("acquire --count 1")?;
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
@@ -310,7 +312,7 @@ fn after_the_pended_rotate_is_gone(rig: &Rig, mut holder: Session, log_from: usi
     let query = other.ok("query")?;
     ensure!(query.get("state") == "running_down" && query.num("generation")? == 1, "`{}`", query.line);
     other.fails("rotate", "STATUS_DEVICE_BUSY").context("ROTATE while the first run-down waits")?;
-    holder.ok("release 1")?;
+    holder.ok("release --count 1")?;
     until(&mut other, "generation 2", STEP, |query| query.get("generation") == "2" && query.get("state") == "active")?;
     let rotated = other.ok("rotate")?;
     ensure!(rotated.num("old_generation")? == 2 && rotated.num("new_generation")? == 3, "`{}`", rotated.line);
@@ -337,7 +339,7 @@ fn after_the_pended_rotate_is_gone(rig: &Rig, mut holder: Session, log_from: usi
 ///   down it waits for the peer's reference, which PEER_STOP drops (the last dereference racing
 ///   the unload, finding 2); then stop the peer.
 ///
-/// Each order runs in one `rundownctl cycles` process. No crash, and every owner unload reports
+/// Each order runs in one `rundown-stress cycles` process. No crash, and every owner unload reports
 /// no invariant broken and 0 bytes of pool; owner-first unloads each waited for 1 reference.
 /// Each cycle starts a new winedevice.exe, and Wine 8 fails about one process start in a few
 /// hundred before any driver code runs (see [`wine_start_failures`]): such an owner start is
@@ -360,7 +362,7 @@ fn peer_stop_and_owner_stop_cycles() {
             }
             let order = if owner_first { "owner first" } else { "peer first" };
             let started = Instant::now();
-            let run = rig.host().run(&artifacts.tool, &args, Duration::from_mins(15))?;
+            let run = rig.test_tool(&args, Duration::from_mins(15))?;
             let elapsed = started.elapsed();
             rig.host().ensure_no_crash()?;
             let run = run.ensure_success().with_context(|| order.to_owned())?;
@@ -413,22 +415,22 @@ fn wine_start_failures(rig: &Rig) -> Result<usize> {
 fn requests_during_the_unloads_wait_are_answered_delete_pending() {
     in_wine("delete_pending_during_unload", |rig| {
         let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
+        holder.ok("acquire --count 1")?;
         // Opened before the stop: new opens may fail once the unload has begun.
         let mut other = rig.session()?;
         let mut late = overlapped_session(rig)?;
         let log_from = rig.host().driver_log()?.len();
         let mut stop = rig.spawn(&["stop"])?;
         rig.host().wait_for_log("rundown: unloading", STEP)?;
-        for line in ["acquire 1", "read", "write during the unload", "rotate"] {
+        for line in ["acquire --count 1", "read", "write \"during the unload\"", "rotate"] {
             other.fails(line, "STATUS_DELETE_PENDING").with_context(|| format!("`{line}` during the unload"))?;
         }
         // On an overlapped handle too.
-        for line in ["acquire 1", "rotate"] {
+        for line in ["acquire --count 1", "rotate"] {
             late.fails(line, "STATUS_DELETE_PENDING").with_context(|| format!("overlapped `{line}`"))?;
         }
         ensure!(stop.is_running(), "the unload finished while a handle held protection");
-        let released = holder.ok("release 1").context("RELEASE during the unload")?;
+        let released = holder.ok("release --count 1").context("RELEASE during the unload")?;
         ensure!(released.num("handle_holds")? == 0, "`{}`", released.line);
         stop.wait(STEP)?.ensure_success()?;
         let log = log_since(rig, log_from)?;
@@ -455,7 +457,7 @@ fn requests_during_the_unloads_wait_are_answered_delete_pending() {
 fn a_rotate_pended_before_the_unload_completes_delete_pending() {
     in_wine("rotate_pended_at_unload", |rig| {
         let mut holder = rig.session()?;
-        holder.ok("acquire 1")?;
+        holder.ok("acquire --count 1")?;
         let mut rotator = rig.session()?;
         rotator.send_only("rotate")?;
         ensure!(rotator.answer_within(Duration::from_secs(1))?.is_none(), "ROTATE returned while the hold was kept");
@@ -468,7 +470,7 @@ fn a_rotate_pended_before_the_unload_completes_delete_pending() {
         ensure!(answer.status() == "STATUS_DELETE_PENDING", "the pended ROTATE answered `{}`", answer.line);
         eprintln!("the pended ROTATE completed {:?} after the unload's first line was seen", started.elapsed());
         ensure!(stop.is_running(), "the unload finished while a handle held protection");
-        holder.ok("release 1").context("RELEASE during the unload")?;
+        holder.ok("release --count 1").context("RELEASE during the unload")?;
         stop.wait(STEP)?.ensure_success()?;
         for session in [holder, rotator, overlapped] {
             session.kill();

@@ -49,21 +49,23 @@ pub fn run() -> Result<Outcome> {
 /// kernel's, `long` included (see wdk-sys-bindings/build.rs). wdk-build wants the static CRT, as
 /// on Windows. The patched resolve goes to its own lockfile (`-Zlockfile-path`, hence
 /// `RUSTC_BOOTSTRAP=1`).
+///
+/// A second run checks the owner with `cache-aware` (its object behind the cache-aware
+/// reference), which no image is built with.
 fn clippy() -> Result<bool> {
+    let both = clippy_with(&["--package", "rundown-driver", "--package", "rundown-peer"])?;
+    let cache_aware = clippy_with(&["--package", "rundown-driver", "--features", "cache-aware"])?;
+    Ok(both && cache_aware)
+}
+
+/// One clippy run of [`clippy`], on the packages (and features) `selection` names.
+fn clippy_with(selection: &[&str]) -> Result<bool> {
     let dir = target_dir().join("driver-clippy");
     std::fs::create_dir_all(&dir)?;
     let lockfile = dir.join("Cargo.lock");
     std::fs::copy(crate::cmd::workspace_root().join("Cargo.lock"), &lockfile)?;
     let patches = build::wdk_patches()?;
-    let mut cargo = Cargo::new(&[
-        "clippy",
-        "--package",
-        "rundown-driver",
-        "--package",
-        "rundown-peer",
-        "--target",
-        "x86_64-unknown-linux-gnu",
-    ]);
+    let mut cargo = Cargo::new(&["clippy"]).args(selection).args(&["--target", "x86_64-unknown-linux-gnu"]);
     for arg in &patches.args {
         cargo = cargo.arg(arg);
     }

@@ -10,11 +10,9 @@
 use std::time::{Duration, Instant};
 
 use rundown_abi::NtStatus;
+use rundown_client::{Device, Transport};
 
-use crate::ops::{self, OpError};
-use crate::status;
 use crate::stress::client::payload;
-use crate::transport::Transport;
 
 /// How long a thread waits after a refused ACQUIRE.
 const RETRY_PAUSE: Duration = Duration::from_millis(1);
@@ -82,19 +80,21 @@ impl Churned {
     }
 }
 
-fn describe(err: &OpError) -> String {
-    err.status().map_or_else(|| err.to_string(), status::describe)
-}
-
 /// One thread's loop on its transport (all of them the same handle).
-fn thread_loop(device: &mut dyn Transport, id: u32, threads: u32, duration: Duration, end_holding: bool) -> Churned {
+fn thread_loop<T: Transport>(
+    device: &mut Device<T>,
+    id: u32,
+    threads: u32,
+    duration: Duration,
+    end_holding: bool,
+) -> Churned {
     let mut counts = Churned::default();
     let started = Instant::now();
     let holds_range = 1..=threads;
     while started.elapsed() < duration {
         let at = counts.iterations;
         counts.iterations += 1;
-        match ops::acquire(device, 1) {
+        match device.acquire(1) {
             Ok(reply) if holds_range.contains(&reply.handle_holds) => {
                 counts.max_handle_holds = counts.max_handle_holds.max(reply.handle_holds);
             }
@@ -105,48 +105,49 @@ fn thread_loop(device: &mut dyn Transport, id: u32, threads: u32, duration: Dura
                 continue;
             }
             Err(err) => {
-                counts.fault(format!("thread {id}: acquire: {}", describe(&err)));
+                counts.fault(format!("thread {id}: acquire: {}", err.describe()));
                 std::thread::sleep(RETRY_PAUSE);
                 continue;
             }
         }
-        if let Err(err) = ops::read(device) {
-            counts.fault(format!("thread {id}: read: {}", describe(&err)));
+        if let Err(err) = device.read() {
+            counts.fault(format!("thread {id}: read: {}", err.describe()));
         }
         if at.is_multiple_of(4)
-            && let Err(err) = ops::write(device, &payload(id, at))
+            && let Err(err) = device.write(&payload(id, at))
         {
-            counts.fault(format!("thread {id}: write: {}", describe(&err)));
+            counts.fault(format!("thread {id}: write: {}", err.describe()));
         }
-        match ops::release(device, 1) {
+        match device.release(1) {
             Ok(reply) if reply.handle_holds < threads => counts.released += 1,
             Ok(reply) => counts.fault(format!("thread {id}: release left the handle holding {}", reply.handle_holds)),
-            Err(err) => counts.fault(format!("thread {id}: release: {}", describe(&err))),
+            Err(err) => counts.fault(format!("thread {id}: release: {}", err.describe())),
         }
     }
     if end_holding {
-        match ops::acquire(device, 1) {
+        match device.acquire(1) {
             Ok(_) => counts.left_held += 1,
-            Err(err) => counts.fault(format!("thread {id}: the last acquire: {}", describe(&err))),
+            Err(err) => counts.fault(format!("thread {id}: the last acquire: {}", err.describe())),
         }
     }
     counts
 }
 
-/// Runs one thread per transport (each a view of the same handle) for `duration`.
+/// Runs one thread per device (each a view of the same handle: `Device<&Handle>`) for
+/// `duration`.
 ///
 /// # Panics
 ///
 /// If a thread panicked.
 #[must_use]
-pub fn run(devices: Vec<&mut (dyn Transport + Send)>, duration: Duration, end_holding: bool) -> Churned {
+pub fn run<T: Transport + Send>(devices: Vec<Device<T>>, duration: Duration, end_holding: bool) -> Churned {
     let threads = u32::try_from(devices.len()).unwrap_or(u32::MAX);
     let mut total = Churned { threads, ..Churned::default() };
     std::thread::scope(|scope| {
         let workers: Vec<_> = devices
             .into_iter()
             .zip(0..)
-            .map(|(device, id)| scope.spawn(move || thread_loop(device, id, threads, duration, end_holding)))
+            .map(|(mut device, id)| scope.spawn(move || thread_loop(&mut device, id, threads, duration, end_holding)))
             .collect();
         for worker in workers {
             total.add(worker.join().expect("a churn thread panicked"));
@@ -157,28 +158,33 @@ pub fn run(devices: Vec<&mut (dyn Transport + Send)>, duration: Duration, end_ho
 
 #[cfg(test)]
 mod tests {
+    use rundown_abi::Ioctl;
+    use rundown_client::{LocalDriver, Scripted};
+
     use super::*;
-    use crate::fake::FakeDriver;
 
     #[test]
-    fn threads_loop_and_sum_up() {
-        let mut fakes = [FakeDriver::new(), FakeDriver::new()];
-        let devices: Vec<&mut (dyn Transport + Send)> =
-            fakes.iter_mut().map(|fake| fake as &mut (dyn Transport + Send)).collect();
+    fn threads_share_the_handle_and_sum_up() {
+        let driver = LocalDriver::new();
+        let handle = driver.open();
+        let devices = vec![Device::new(&handle), Device::new(&handle)];
         let churned = run(devices, Duration::from_millis(20), true);
         assert_eq!(churned.threads, 2);
         assert!(churned.iterations > 0 && churned.released == churned.iterations, "{churned:?}");
-        assert_eq!((churned.left_held, churned.faults, churned.refused, churned.max_handle_holds), (2, 0, 0, 1));
+        assert_eq!((churned.left_held, churned.faults, churned.refused), (2, 0, 0), "{churned:?}");
+        assert!((1..=2).contains(&churned.max_handle_holds), "{churned:?}");
         assert!(churned.line().starts_with("ok churn threads=2 iterations="));
-        assert_eq!(fakes[0].holds(), 1);
+        assert_eq!(Device::new(&handle).query().unwrap().handle_holds, 2);
+        drop(handle);
+        assert_eq!(Device::new(driver.open()).query().unwrap().holders, 0, "the handle's cleanup released them");
     }
 
     #[test]
     fn failures_are_faults_and_delete_pending_is_refused() {
-        let mut fake = FakeDriver::new();
-        fake.fail(rundown_abi::Ioctl::Acquire.code(), NtStatus::DELETE_PENDING);
-        fake.fail(rundown_abi::Ioctl::Read.code(), NtStatus::FILE_CLOSED);
-        let churned = run(vec![&mut fake], Duration::from_millis(10), false);
+        let mut scripted = Scripted::new(LocalDriver::new().open());
+        scripted.fail(Ioctl::Acquire.code(), NtStatus::DELETE_PENDING);
+        scripted.fail(Ioctl::Read.code(), NtStatus::FILE_CLOSED);
+        let churned = run(vec![Device::new(scripted)], Duration::from_millis(10), false);
         assert_eq!(churned.refused, 1);
         assert_eq!(churned.faults, 1);
         assert_eq!(churned.quoted, ["thread 0: read: STATUS_FILE_CLOSED (0xC0000128)"]);

@@ -1,8 +1,10 @@
-//! The device handle: `CreateFileW` to open it (synchronous, or overlapped with `--overlapped`),
+//! The device handle on Windows: `CreateFileW` to open it (synchronous, or overlapped),
 //! `NtDeviceIoControlFile` to send requests, so that the exact `NTSTATUS` and
 //! `IoStatus.Information` come back.
 
+use std::ffi::OsStr;
 use std::io;
+use std::os::windows::ffi::OsStrExt as _;
 use std::ptr::{null, null_mut};
 use std::time::Duration;
 
@@ -17,61 +19,155 @@ use windows_sys::Win32::Storage::FileSystem::{
 use windows_sys::Win32::System::IO::{CancelIoEx, IO_STATUS_BLOCK, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{CreateEventW, INFINITE, WaitForSingleObject};
 
+use crate::device::Device;
 use crate::transport::{Completion, Finished, InFlight, Transport};
-use crate::wide;
-use crate::win32_error::{self, Win32Error};
+use crate::win32::{self, Win32Error};
 
 /// Why the device could not be opened.
+///
+/// ```no_run
+/// use rundown_client::Handle;
+/// let err = Handle::open(r"\\.\NoSuchDevice").unwrap_err();
+/// assert!(err.to_string().starts_with(r"cannot open \\.\NoSuchDevice: "));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("cannot open {path}: {reason}")]
 pub struct OpenError {
     /// The path tried.
     pub path: String,
+    /// The Win32 error.
+    pub code: Win32Error,
     /// Why, with the Win32 error code.
     pub reason: String,
+}
+
+/// How to open the device: read-write and synchronous unless told otherwise.
+///
+/// ```no_run
+/// use rundown_client::OpenOptions;
+/// let handle = OpenOptions::new().read_only(true).open(rundown_abi::WIN32_PATH)?;
+/// # Ok::<(), rundown_client::OpenError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    read_only: bool,
+    overlapped: bool,
+}
+
+impl OpenOptions {
+    /// `GENERIC_READ | GENERIC_WRITE`, synchronous.
+    ///
+    /// ```
+    /// assert_eq!(rundown_client::OpenOptions::new(), Default::default());
+    /// ```
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { read_only: false, overlapped: false }
+    }
+
+    /// `GENERIC_READ` alone (to test access checks): requests that need write access are then
+    /// refused by the I/O manager with `STATUS_ACCESS_DENIED`.
+    ///
+    /// ```
+    /// let options = rundown_client::OpenOptions::new().read_only(true);
+    /// # drop(options);
+    /// ```
+    #[must_use]
+    pub const fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// `FILE_FLAG_OVERLAPPED`: each request is issued asynchronously with an event of its own,
+    /// so several threads can have requests in the driver on one handle (the I/O manager
+    /// serializes only synchronous handles), and [`Transport::begin`] leaves a pended request in
+    /// flight.
+    ///
+    /// ```
+    /// let options = rundown_client::OpenOptions::new().overlapped(true);
+    /// # drop(options);
+    /// ```
+    #[must_use]
+    pub const fn overlapped(mut self, overlapped: bool) -> Self {
+        self.overlapped = overlapped;
+        self
+    }
+
+    /// Opens `path` (`\\.\RundownShared`, say).
+    ///
+    /// ```no_run
+    /// let handle = rundown_client::OpenOptions::new().open(rundown_abi::WIN32_PATH)?;
+    /// # Ok::<(), rundown_client::OpenError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError`]; Win32 error 2 or 3 is reported as "the driver is not running".
+    pub fn open(&self, path: &str) -> Result<Handle, OpenError> {
+        Handle::open_with(path, *self)
+    }
 }
 
 /// An open handle on the device; closed on drop (which ends the holds it has).
 ///
 /// Synchronous by default: the I/O manager serializes the requests of a synchronous file
-/// object. Opened overlapped (`FILE_FLAG_OVERLAPPED`), requests on it are issued
+/// object. Opened overlapped ([`OpenOptions::overlapped`]), requests on it are issued
 /// asynchronously, each with an event of its own, so several threads can have requests in the
 /// driver at once and [`Transport::begin`] leaves a pended request in flight.
 ///
-/// Threads may share one `Device` (`&Device` is a [`Transport`]): a kernel handle is usable
+/// Threads may share one `Handle` (`&Handle` is a [`Transport`]): a kernel handle is usable
 /// from any thread.
+///
+/// ```no_run
+/// use rundown_client::{Device, Handle};
+/// let mut device = Device::new(Handle::open(rundown_abi::WIN32_PATH)?);
+/// println!("generation {}", device.query()?.generation);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
-pub struct Device {
+pub struct Handle {
     handle: HANDLE,
     overlapped: bool,
 }
 
-// SAFETY: a HANDLE is a process-wide kernel handle, usable from any thread; `Device` has no
+// SAFETY: a HANDLE is a process-wide kernel handle, usable from any thread; `Handle` has no
 // other state, and closing it needs `&mut self` or ownership.
-unsafe impl Send for Device {}
+unsafe impl Send for Handle {}
 // SAFETY: as above; `request` takes `&self` and only passes the handle to the kernel.
-unsafe impl Sync for Device {}
+unsafe impl Sync for Handle {}
 
-impl Device {
-    /// Opens `path` with `GENERIC_READ | GENERIC_WRITE`, or `GENERIC_READ` alone if
-    /// `read_only`; synchronous (no `FILE_FLAG_OVERLAPPED`).
+impl Handle {
+    /// Opens `path` read-write and synchronous (see [`OpenOptions`]).
+    ///
+    /// ```no_run
+    /// let handle = rundown_client::Handle::open(rundown_abi::WIN32_PATH)?;
+    /// # Ok::<(), rundown_client::OpenError>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`OpenError`]; Win32 error 2 or 3 is reported as "the driver is not running".
-    pub fn open(path: &str, read_only: bool) -> Result<Self, OpenError> {
-        Self::open_with(path, read_only, false)
+    pub fn open(path: &str) -> Result<Self, OpenError> {
+        Self::open_with(path, OpenOptions::new())
     }
 
-    /// As [`Device::open`], with `FILE_FLAG_OVERLAPPED` if `overlapped`.
+    /// Opens `path` as `options` say.
+    ///
+    /// ```no_run
+    /// use rundown_client::{Handle, OpenOptions};
+    /// let handle = Handle::open_with(rundown_abi::WIN32_PATH, OpenOptions::new().overlapped(true))?;
+    /// assert!(handle.is_overlapped());
+    /// # Ok::<(), rundown_client::OpenError>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`OpenError`]; Win32 error 2 or 3 is reported as "the driver is not running".
-    pub fn open_with(path: &str, read_only: bool, overlapped: bool) -> Result<Self, OpenError> {
-        let wide_path = wide::nul_terminated(path);
-        let access = if read_only { GENERIC_READ } else { GENERIC_READ | GENERIC_WRITE };
-        let flags = if overlapped { FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED } else { FILE_ATTRIBUTE_NORMAL };
+    pub fn open_with(path: &str, options: OpenOptions) -> Result<Self, OpenError> {
+        let wide_path = nul_terminated(path);
+        let access = if options.read_only { GENERIC_READ } else { GENERIC_READ | GENERIC_WRITE };
+        let flags =
+            if options.overlapped { FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED } else { FILE_ATTRIBUTE_NORMAL };
         // SAFETY: `wide_path` is NUL-terminated and outlives the call; no security attributes
         // and no template file are passed.
         let handle = unsafe {
@@ -87,17 +183,22 @@ impl Device {
         };
         if handle == INVALID_HANDLE_VALUE || handle.is_null() {
             let code = Win32Error::last();
-            let reason = if code == win32_error::FILE_NOT_FOUND || code == win32_error::PATH_NOT_FOUND {
+            let reason = if code == win32::FILE_NOT_FOUND || code == win32::PATH_NOT_FOUND {
                 format!("the driver is not running (Win32 error {})", code.0)
             } else {
                 code.describe()
             };
-            return Err(OpenError { path: path.to_owned(), reason });
+            return Err(OpenError { path: path.to_owned(), code, reason });
         }
-        Ok(Self { handle, overlapped })
+        Ok(Self { handle, overlapped: options.overlapped })
     }
 
     /// Whether the handle was opened with `FILE_FLAG_OVERLAPPED`.
+    ///
+    /// ```no_run
+    /// assert!(!rundown_client::Handle::open(rundown_abi::WIN32_PATH)?.is_overlapped());
+    /// # Ok::<(), rundown_client::OpenError>(())
+    /// ```
     #[must_use]
     pub fn is_overlapped(&self) -> bool {
         self.overlapped
@@ -105,6 +206,13 @@ impl Device {
 
     /// Sends `code` and waits for its completion (see [`Transport::control`]); callable from
     /// several threads at once.
+    ///
+    /// ```no_run
+    /// let handle = rundown_client::Handle::open(rundown_abi::WIN32_PATH)?;
+    /// let done = handle.request(rundown_abi::Ioctl::Query.code(), &[], 32)?;
+    /// assert!(done.status.is_success());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -288,7 +396,7 @@ impl Drop for Operation {
     }
 }
 
-impl Transport for Device {
+impl Transport for Handle {
     fn control(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Completion> {
         self.request(code, input, output_len)
     }
@@ -311,18 +419,41 @@ impl Transport for Device {
     }
 }
 
-/// Threads sharing one handle: each holds a `&Device`.
-impl Transport for &Device {
+/// Threads sharing one handle: each holds a `&Handle`.
+impl Transport for &Handle {
     fn control(&mut self, code: u32, input: &[u8], output_len: usize) -> io::Result<Completion> {
         self.request(code, input, output_len)
     }
 }
 
-impl Drop for Device {
+impl Drop for Handle {
     fn drop(&mut self) {
         if !self.handle.is_null() {
             // SAFETY: `self.handle` is open and owned by `self`; it is not used again.
             unsafe { CloseHandle(self.handle) };
         }
     }
+}
+
+impl Device<Handle> {
+    /// Opens the device at `path` read-write and synchronous.
+    ///
+    /// ```no_run
+    /// let mut device = rundown_client::Device::open(rundown_abi::WIN32_PATH)?;
+    /// device.acquire(1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// See [`Handle::open`].
+    pub fn open(path: &str) -> Result<Self, OpenError> {
+        Handle::open(path).map(Self::new)
+    }
+}
+
+/// `text` in UTF-16 with a terminating 0. (Command-line text cannot contain a NUL, so the
+/// string is never cut short.)
+pub(crate) fn nul_terminated(text: impl AsRef<OsStr>) -> Vec<u16> {
+    text.as_ref().encode_wide().chain(std::iter::once(0)).collect()
 }

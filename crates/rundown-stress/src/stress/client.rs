@@ -16,11 +16,10 @@ use std::time::{Duration, Instant};
 
 use rundown_abi::NtStatus;
 use rundown_abi::peer::is_consistent;
+use rundown_client::{Device, Error, Transport};
+use rundownctl::hex;
 
 use super::report::{ClientCounts, Tally};
-use crate::ops::{self, OpError};
-use crate::transport::Transport;
-use crate::{hex, status};
 
 /// How long a client waits after a refused ACQUIRE (or a failed one).
 pub const RETRY_PAUSE: Duration = Duration::from_millis(1);
@@ -72,10 +71,10 @@ impl Client {
     }
 
     /// One iteration (see the module's steps).
-    pub fn iterate(&mut self, device: &mut dyn Transport) -> Pass {
+    pub fn iterate<T: Transport + ?Sized>(&mut self, device: &mut Device<T>) -> Pass {
         let at = self.iteration;
         self.iteration += 1;
-        match ops::acquire(device, 1) {
+        match device.acquire(1) {
             Ok(reply) => {
                 if reply.handle_holds != 1 {
                     self.fault("acquire: this handle's holds are not 1", at, || format!("{}", reply.handle_holds));
@@ -93,11 +92,11 @@ impl Client {
         self.read(device, at);
         if at.is_multiple_of(WRITE_EVERY) {
             let data = payload(self.id, at);
-            if let Err(err) = ops::write(device, &data) {
+            if let Err(err) = device.write(&data) {
                 self.failed("write", &err, at);
             }
         }
-        match ops::release(device, 1) {
+        match device.release(1) {
             Ok(reply) => {
                 self.counts.ops += 1;
                 if reply.handle_holds != 0 {
@@ -106,15 +105,15 @@ impl Client {
             }
             Err(err) => {
                 self.counts.lost += 1;
-                self.tally.note(&format!("release: {}", describe(&err)), at, String::new);
+                self.tally.note(&format!("release: {}", err.describe()), at, String::new);
             }
         }
         Pass::Held
     }
 
     /// READ, and the checks on what it returned.
-    fn read(&mut self, device: &mut dyn Transport, at: u64) {
-        let reply = match ops::read(device) {
+    fn read<T: Transport + ?Sized>(&mut self, device: &mut Device<T>, at: u64) {
+        let reply = match device.read() {
             Ok(reply) => reply,
             Err(err) => return self.failed("read", &err, at),
         };
@@ -146,8 +145,8 @@ impl Client {
     }
 
     /// A request failed where it must not.
-    fn failed(&mut self, request: &str, err: &OpError, at: u64) {
-        let what = format!("{request}: {}", describe(err));
+    fn failed(&mut self, request: &str, err: &Error, at: u64) {
+        let what = format!("{request}: {}", err.describe());
         self.fault(&what, at, String::new);
     }
 
@@ -156,24 +155,22 @@ impl Client {
         self.tally.note(what, at, example);
     }
 
-    /// The one result line.
+    /// The one result line the parent reads back ([`ClientCounts::result_line`]).
+    #[must_use]
+    pub fn result_line(&self) -> String {
+        self.counts.result_line(self.id)
+    }
+
+    /// The counts for people: `client 5: ops=8 refused=0 torn=0 lost=0 faults=0`.
     #[must_use]
     pub fn line(&self) -> String {
         self.counts.line(self.id)
     }
 }
 
-/// A failure for the tally: the status (a bounded set of keys), or the message.
-fn describe(err: &OpError) -> String {
-    match err.status() {
-        Some(status) => status::describe(status),
-        None => err.to_string(),
-    }
-}
-
 /// Runs client `id` on `device` until `duration` has passed.
 #[must_use]
-pub fn run(device: &mut dyn Transport, id: u32, duration: Duration) -> Client {
+pub fn run<T: Transport + ?Sized>(device: &mut Device<T>, id: u32, duration: Duration) -> Client {
     let mut client = Client::new(id);
     let started = Instant::now();
     while started.elapsed() < duration {
@@ -186,10 +183,22 @@ pub fn run(device: &mut dyn Transport, id: u32, duration: Duration) -> Client {
 
 #[cfg(test)]
 mod tests {
-    use rundown_abi::Ioctl;
+    use rundown_abi::{Ioctl, MAX_PAYLOAD, ReadReply};
+    use rundown_client::{Completion, LocalDriver, Scripted, ServiceTransport};
 
     use super::*;
-    use crate::fake::FakeDriver;
+
+    fn driver() -> Device<Scripted<ServiceTransport>> {
+        Device::new(Scripted::new(LocalDriver::new().open()))
+    }
+
+    /// A READ reply of `generation` with the payload `data`.
+    fn read_reply(generation: u64, data: &[u8]) -> Completion {
+        let mut payload = [0; MAX_PAYLOAD];
+        payload[..data.len()].copy_from_slice(data);
+        let len = u32::try_from(data.len()).unwrap();
+        Completion::succeeded(&ReadReply { generation, version: 1, len, payload }.to_bytes(), ReadReply::SIZE)
+    }
 
     #[test]
     fn payloads_are_consistent_and_bounded() {
@@ -207,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_clean_iteration_writes_every_fourth_time() {
-        let mut dev = FakeDriver::new();
+        let mut dev = driver();
         let mut client = Client::new(5);
         for _ in 0..8 {
             assert_eq!(client.iterate(&mut dev), Pass::Held);
@@ -215,20 +224,20 @@ mod tests {
         assert_eq!(client.counts, ClientCounts { ops: 8, ..ClientCounts::default() });
         assert!(client.tally.is_empty());
         // acquire, read, write, release; then acquire, read, release three times; and again.
-        assert_eq!(dev.calls.len(), 2 * (4 + 3 * 3));
-        let writes: Vec<_> = dev.calls.iter().filter(|call| call.0 == Ioctl::Write.code()).collect();
-        assert_eq!(writes.len(), 2);
-        assert_eq!(dev.payload(), payload(5, 4));
+        let calls = &dev.transport().calls;
+        assert_eq!(calls.len(), 2 * (4 + 3 * 3));
+        assert_eq!(calls.iter().filter(|call| call.0 == Ioctl::Write.code()).count(), 2);
+        assert_eq!(dev.read().unwrap().data(), payload(5, 4));
         assert_eq!(client.line(), "client 5: ops=8 refused=0 torn=0 lost=0 faults=0");
     }
 
     #[test]
     fn refused_acquires_are_counted_and_retried() {
-        let mut dev = FakeDriver::new();
-        dev.fail(Ioctl::Acquire.code(), NtStatus::DELETE_PENDING);
+        let mut dev = driver();
+        dev.transport_mut().fail(Ioctl::Acquire.code(), NtStatus::DELETE_PENDING);
         let mut client = Client::new(0);
         assert_eq!(client.iterate(&mut dev), Pass::Retry);
-        assert_eq!(dev.calls.len(), 1);
+        assert_eq!(dev.transport().calls.len(), 1);
         assert_eq!(client.iterate(&mut dev), Pass::Held);
         assert_eq!(client.counts, ClientCounts { ops: 1, refused: 1, ..ClientCounts::default() });
         assert!(client.counts.passed());
@@ -237,8 +246,8 @@ mod tests {
 
     #[test]
     fn other_acquire_failures_are_faults() {
-        let mut dev = FakeDriver::new();
-        dev.fail(Ioctl::Acquire.code(), NtStatus::INSUFFICIENT_RESOURCES);
+        let mut dev = driver();
+        dev.transport_mut().fail(Ioctl::Acquire.code(), NtStatus::INSUFFICIENT_RESOURCES);
         let mut client = Client::new(0);
         assert_eq!(client.iterate(&mut dev), Pass::Retry);
         assert_eq!(client.counts, ClientCounts { faults: 1, ..ClientCounts::default() });
@@ -250,9 +259,9 @@ mod tests {
 
     #[test]
     fn failures_under_protection_are_faults() {
-        let mut dev = FakeDriver::new();
-        dev.fail(Ioctl::Read.code(), NtStatus::DELETE_PENDING);
-        dev.fail(Ioctl::Write.code(), NtStatus::DELETE_PENDING);
+        let mut dev = driver();
+        dev.transport_mut().fail(Ioctl::Read.code(), NtStatus::DELETE_PENDING);
+        dev.transport_mut().fail(Ioctl::Write.code(), NtStatus::DELETE_PENDING);
         let mut client = Client::new(1);
         assert_eq!(client.iterate(&mut dev), Pass::Held);
         assert_eq!(client.counts, ClientCounts { ops: 1, faults: 2, ..ClientCounts::default() });
@@ -266,31 +275,32 @@ mod tests {
 
     #[test]
     fn a_failed_release_is_lost() {
-        let mut dev = FakeDriver::new();
-        dev.fail(Ioctl::Release.code(), NtStatus::NOT_FOUND);
+        let mut dev = driver();
+        dev.transport_mut().fail(Ioctl::Release.code(), NtStatus::NOT_FOUND);
         let mut client = Client::new(1);
         client.iterate(&mut dev);
         assert_eq!(client.counts, ClientCounts { lost: 1, ..ClientCounts::default() });
         assert_eq!(client.line(), "client 1: ops=0 refused=0 torn=0 lost=1 faults=0");
-        // The fake still holds it: the next acquire finds 2 holds, and the release leaves 1.
+        // The driver still holds it: the next acquire finds 2 holds, and the release leaves 1.
         client.iterate(&mut dev);
         assert_eq!(client.counts, ClientCounts { ops: 1, lost: 1, faults: 2, ..ClientCounts::default() });
     }
 
     #[test]
     fn torn_payloads_and_generations_going_back() {
-        let mut dev = FakeDriver::new();
-        ops::write(&mut dev, b"aab").unwrap();
+        let mut dev = driver();
+        dev.write(b"aab").unwrap();
         let mut client = Client::new(1);
         // Iteration 0 reads "aab", then writes a consistent payload.
         client.iterate(&mut dev);
         assert_eq!(client.counts.torn, 1);
-        dev.set_generation(5);
+        let read = Ioctl::Read.code();
+        dev.transport_mut().answer(read, read_reply(5, b"x"));
         client.iterate(&mut dev);
-        dev.set_generation(4);
+        dev.transport_mut().answer(read, read_reply(4, b"x"));
         client.iterate(&mut dev);
         assert_eq!(client.counts, ClientCounts { ops: 3, torn: 2, ..ClientCounts::default() });
-        // Still 5 is the highest seen: 4 stays backwards.
+        // Still 5 is the highest seen: the driver's generation 1 stays backwards.
         client.iterate(&mut dev);
         assert_eq!(client.counts.torn, 3);
         assert_eq!(
@@ -302,7 +312,7 @@ mod tests {
 
     #[test]
     fn runs_until_time_is_up() {
-        let mut dev = FakeDriver::new();
+        let mut dev = Device::new(LocalDriver::new().open());
         let started = Instant::now();
         let client = run(&mut dev, 2, Duration::from_millis(30));
         assert!(started.elapsed() >= Duration::from_millis(30));

@@ -3,7 +3,7 @@
 //! then the driver's statistics tell whether anything was lost or leaked.
 //!
 //! Portable: [`report`] (the counts, the result lines and their parser, the final arithmetic),
-//! [`client`] and [`rotator`] (the request loops on any [`Transport`](crate::transport::Transport)),
+//! [`client`] and [`rotator`] (the request loops on any [`Transport`](rundown_client::Transport)),
 //! [`children`] (the client processes, with `std::process`) and [`run`](mod@run) (the whole
 //! sequence). Only opening the devices is Windows code (`app`).
 

@@ -1,14 +1,18 @@
-//! The stress run's numbers and lines: what a client counts and prints, how the parent reads
-//! that line back, what the rotator and the peer add, and the final arithmetic.
+//! The stress run's numbers and lines: what a client counts and reports, how the parent reads
+//! that back, what the rotator and the peer add, and the final arithmetic: [`Totals`] is the
+//! one place the summary is computed, written ([`Totals::line`]) and read back
+//! ([`Totals::parse`], for `cargo xtask stress`).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use rundown_abi::StatsReply;
 use rundown_abi::peer::PeerStats;
+use rundownctl::output::{PeerCounts, Stats};
+use serde::{Deserialize, Serialize};
 
 /// What one `stress-client` counted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCounts {
     /// Iterations completed (protection acquired and released).
     pub ops: u64,
@@ -22,6 +26,14 @@ pub struct ClientCounts {
     pub faults: u64,
 }
 
+/// A client's result line, as it prints it for the parent: `{"client":N,"ops":...}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ResultLine {
+    client: u32,
+    #[serde(flatten)]
+    counts: ClientCounts,
+}
+
 impl ClientCounts {
     /// Whether the client saw nothing wrong: no torn reads, lost holds or faults.
     #[must_use]
@@ -29,13 +41,24 @@ impl ClientCounts {
         self.torn == 0 && self.lost == 0 && self.faults == 0
     }
 
-    /// The client's one result line: `client N: ops=A refused=B torn=C lost=D faults=E`.
+    /// The counts for people: `client N: ops=A refused=B torn=C lost=D faults=E`.
     #[must_use]
     pub fn line(&self, id: u32) -> String {
         format!(
             "client {id}: ops={} refused={} torn={} lost={} faults={}",
             self.ops, self.refused, self.torn, self.lost, self.faults
         )
+    }
+
+    /// The client's one result line, which the parent reads back ([`parse_result_line`]):
+    /// `{"client":N,"ops":A,"refused":B,"torn":C,"lost":D,"faults":E}`.
+    ///
+    /// # Panics
+    ///
+    /// Never: the line is numbers.
+    #[must_use]
+    pub fn result_line(&self, id: u32) -> String {
+        serde_json::to_string(&ResultLine { client: id, counts: *self }).expect("numbers serialize")
     }
 }
 
@@ -44,40 +67,14 @@ impl ClientCounts {
 #[error("{0}")]
 pub struct LineError(String);
 
-/// The keys of a client's line, in order.
-const CLIENT_KEYS: [&str; 5] = ["ops", "refused", "torn", "lost", "faults"];
-
-/// Parses a line [`ClientCounts::line`] wrote (exactly: the same keys, in the same order,
-/// single spaces, decimal numbers); the client's number and its counts.
+/// Parses a line [`ClientCounts::result_line`] wrote: the client's number and its counts.
 ///
 /// # Errors
 ///
 /// [`LineError`] saying what is wrong.
-pub fn parse_client_line(line: &str) -> Result<(u32, ClientCounts), LineError> {
-    let bad = |what: &str| LineError(format!("{what} in '{line}'"));
-    let rest = line.strip_prefix("client ").ok_or_else(|| bad("no 'client ' at the start"))?;
-    let (id, rest) = rest.split_once(": ").ok_or_else(|| bad("no ': ' after the client's number"))?;
-    let id = parse_decimal(id).ok_or_else(|| bad("no client number"))?;
-    let id = u32::try_from(id).map_err(|_| bad("a client number over u32"))?;
-    let words: Vec<&str> = rest.split(' ').collect();
-    if words.len() != CLIENT_KEYS.len() {
-        return Err(bad(&format!("{} counts instead of {}", words.len(), CLIENT_KEYS.len())));
-    }
-    let mut values = [0u64; CLIENT_KEYS.len()];
-    for ((word, key), value) in words.iter().zip(CLIENT_KEYS).zip(&mut values) {
-        let text = word.strip_prefix(key).and_then(|tail| tail.strip_prefix('='));
-        *value = text.and_then(parse_decimal).ok_or_else(|| bad(&format!("no '{key}=<number>'")))?;
-    }
-    let [ops, refused, torn, lost, faults] = values;
-    Ok((id, ClientCounts { ops, refused, torn, lost, faults }))
-}
-
-/// Digits only (no sign, no spaces), at most `u64::MAX`.
-fn parse_decimal(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+pub fn parse_result_line(line: &str) -> Result<(u32, ClientCounts), LineError> {
+    let parsed: ResultLine = serde_json::from_str(line).map_err(|err| LineError(format!("{err} in '{line}'")))?;
+    Ok((parsed.client, parsed.counts))
 }
 
 /// How one client ended, as the parent saw it.
@@ -97,7 +94,7 @@ pub fn client_report(id: u32, stdout: &str) -> ClientReport {
     let Some(last) = stdout.lines().map(|line| line.trim_end_matches('\r')).rfind(|line| !line.is_empty()) else {
         return ClientReport::Missing("no result line".to_owned());
     };
-    match parse_client_line(last) {
+    match parse_result_line(last) {
         Ok((number, counts)) if number == id => ClientReport::Counted(counts),
         Ok((number, _)) => ClientReport::Missing(format!("the result line of client {number}: '{last}'")),
         Err(err) => ClientReport::Missing(format!("malformed result line: {err}")),
@@ -163,21 +160,19 @@ pub struct Outcome<'a> {
 }
 
 /// The stress run's result, as the final line gives it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Client iterations plus the peer's operations.
     pub ops: u64,
     /// The rotator's successful ROTATEs.
     pub rotations: u64,
     /// Client torn reads and faults, missing client lines, rotator faults, peer
-    /// inconsistencies, and a failed PEER_STOP.
+    /// inconsistencies, a failed PEER_STOP (and, in `cargo xtask stress`, a failed unload check).
     pub faults: u64,
     /// Client RELEASEs that failed, plus the holders STATS still counts after the run.
     pub lost: u64,
     /// Pool blocks after the run minus before (negative if fewer).
-    pub leaked: i128,
-    /// Pool bytes after the run minus before (a detail; not in the final line).
-    pub leaked_bytes: i128,
+    pub leaked: i64,
 }
 
 impl Totals {
@@ -189,8 +184,7 @@ impl Totals {
             rotations: outcome.rotator.rotations,
             faults: outcome.rotator.faults,
             lost: u64::from(outcome.after.holders),
-            leaked: i128::from(outcome.after.pool_blocks) - i128::from(outcome.before.pool_blocks),
-            leaked_bytes: i128::from(outcome.after.pool_bytes) - i128::from(outcome.before.pool_bytes),
+            leaked: difference(outcome.before.pool_blocks, outcome.after.pool_blocks),
         };
         for client in outcome.clients {
             match client {
@@ -213,9 +207,9 @@ impl Totals {
         totals
     }
 
-    /// Whether the run passed: no faults, nothing lost, nothing leaked.
+    /// Whether the run was clean: no faults, nothing lost, nothing leaked.
     #[must_use]
-    pub fn passed(&self) -> bool {
+    pub fn clean(&self) -> bool {
         self.faults == 0 && self.lost == 0 && self.leaked == 0
     }
 
@@ -228,43 +222,54 @@ impl Totals {
             self.ops, self.rotations, self.faults, self.lost, self.leaked
         )
     }
+
+    /// Reads back a line [`line`](Self::line) wrote; `None` for any other line.
+    #[must_use]
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.trim_end().strip_prefix("stress: ")?;
+        let parts: Vec<&str> = rest.split(", ").collect();
+        let [ops, rotations, faults, lost, leaked] = parts.as_slice() else { return None };
+        let number = |part: &str, unit: &str| part.strip_suffix(unit)?.strip_suffix(' ')?.parse::<u64>().ok();
+        Some(Self {
+            ops: number(ops, "ops")?,
+            rotations: number(rotations, "rotations")?,
+            faults: number(faults, "faults")?,
+            lost: number(lost, "lost")?,
+            leaked: leaked.strip_suffix(" leaked")?.parse().ok()?,
+        })
+    }
 }
 
-/// A detail line of STATS: `driver before: acquisitions=N refusals=N waits=N rotations=N
-/// max_holders=N holders=N pool_bytes=N pool_blocks=N`.
+/// `after - before`, saturated to `i64`.
+fn difference(before: u64, after: u64) -> i64 {
+    let difference = i128::from(after) - i128::from(before);
+    i64::try_from(difference).unwrap_or(if difference < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// A detail line of STATS, its JSON as `rundownctl stats --json` has it: `driver before:
+/// {"acquisitions":N,...}`.
+///
+/// # Panics
+///
+/// Never: the counters are numbers.
 #[must_use]
 pub fn stats_line(label: &str, stats: &StatsReply) -> String {
-    format!(
-        "{label}: acquisitions={} refusals={} waits={} rotations={} max_holders={} holders={} pool_bytes={} pool_blocks={}",
-        stats.acquisitions,
-        stats.refusals,
-        stats.waits,
-        stats.rotations,
-        stats.max_holders,
-        stats.holders,
-        stats.pool_bytes,
-        stats.pool_blocks
-    )
+    format!("{label}: {}", serde_json::to_string(&Stats::from(stats)).expect("numbers serialize"))
 }
 
 /// The peer's detail line.
+///
+/// # Panics
+///
+/// Never: the counts are numbers.
 #[must_use]
 pub fn peer_line(peer: &PeerReport) -> String {
     match peer {
         PeerReport::Off => "peer: not started (--no-peer)".to_owned(),
-        PeerReport::Stopped { run, since_load } => format!(
-            "peer: operations={} refused={} inconsistencies={} generations_seen={} last_generation={} running={} \
-             (since the driver loaded: operations={} refused={} inconsistencies={})",
-            run.operations,
-            run.refused,
-            run.inconsistencies,
-            run.generations_seen,
-            run.last_generation,
-            run.running,
-            since_load.operations,
-            since_load.refused,
-            since_load.inconsistencies
-        ),
+        PeerReport::Stopped { run, since_load } => {
+            let json = |stats: &PeerStats| serde_json::to_string(&PeerCounts::from(stats)).expect("numbers serialize");
+            format!("peer: this run {}; since the driver loaded {}", json(run), json(since_load))
+        }
         PeerReport::Failed(why) => format!("peer: {why}"),
     }
 }
@@ -280,8 +285,12 @@ pub fn client_detail(id: u32, report: &ClientReport, how: &str) -> String {
 
 /// The pool detail line: `pool: 0 blocks and 0 bytes more than before`.
 #[must_use]
-pub fn pool_line(totals: &Totals) -> String {
-    format!("pool: {} blocks and {} bytes more than before", totals.leaked, totals.leaked_bytes)
+pub fn pool_line(before: &StatsReply, after: &StatsReply) -> String {
+    format!(
+        "pool: {} blocks and {} bytes more than before",
+        difference(before.pool_blocks, after.pool_blocks),
+        difference(before.pool_bytes, after.pool_bytes)
+    )
 }
 
 /// Unexpected answers, grouped by what happened: how often, at which iteration first, and the
@@ -356,57 +365,46 @@ mod tests {
     }
 
     #[test]
-    fn client_line_round_trips() {
+    fn result_line_round_trips() {
         let c = counts(12_345, 6, 0, 0, 0);
-        let line = c.line(2);
-        assert_eq!(line, "client 2: ops=12345 refused=6 torn=0 lost=0 faults=0");
-        assert_eq!(parse_client_line(&line), Ok((2, c)));
+        assert_eq!(c.line(2), "client 2: ops=12345 refused=6 torn=0 lost=0 faults=0");
+        let line = c.result_line(2);
+        assert_eq!(line, r#"{"client":2,"ops":12345,"refused":6,"torn":0,"lost":0,"faults":0}"#);
+        assert_eq!(parse_result_line(&line), Ok((2, c)));
         assert!(c.passed());
         assert!(!counts(1, 0, 1, 0, 0).passed());
         assert!(!counts(1, 0, 0, 1, 0).passed());
         assert!(!counts(1, 0, 0, 0, 1).passed());
         let max = counts(u64::MAX, u64::MAX, u64::MAX, u64::MAX, u64::MAX);
-        assert_eq!(parse_client_line(&max.line(u32::MAX)), Ok((u32::MAX, max)));
+        assert_eq!(parse_result_line(&max.result_line(u32::MAX)), Ok((u32::MAX, max)));
     }
 
     #[test]
-    fn malformed_client_lines() {
+    fn malformed_result_lines() {
         for line in [
             "",
-            "client 1 ops=1 refused=0 torn=0 lost=0 faults=0",
-            "client x: ops=1 refused=0 torn=0 lost=0 faults=0",
-            "client -1: ops=1 refused=0 torn=0 lost=0 faults=0",
-            "client 4294967296: ops=1 refused=0 torn=0 lost=0 faults=0",
-            "client 1: ops=1 refused=0 torn=0 lost=0",
-            "client 1: ops=1 refused=0 torn=0 lost=0 faults=0 extra=1",
-            "client 1: ops=1 refused=0 torn=0 faults=0 lost=0",
-            "client 1: ops=1 refused=0 torn=0 lost=0 faults=",
-            "client 1: ops=+1 refused=0 torn=0 lost=0 faults=0",
-            "client 1: ops=1  refused=0 torn=0 lost=0 faults=0",
-            "client 1: ops=1 refused=0 torn=0 lost=0 faults=18446744073709551616",
-            " client 1: ops=1 refused=0 torn=0 lost=0 faults=0",
+            "client 1: ops=1 refused=0 torn=0 lost=0 faults=0",
+            r#"{"client":"x","ops":1,"refused":0,"torn":0,"lost":0,"faults":0}"#,
+            r#"{"client":-1,"ops":1,"refused":0,"torn":0,"lost":0,"faults":0}"#,
+            r#"{"client":4294967296,"ops":1,"refused":0,"torn":0,"lost":0,"faults":0}"#,
+            r#"{"client":1,"ops":1,"refused":0,"torn":0,"lost":0}"#,
+            r#"{"client":1,"ops":1,"refused":0,"torn":0,"lost":0,"faults":18446744073709551616}"#,
+            r#"{"client":1,"ops":1,"refused":0,"torn":0,"lost":0,"faults":0} trailing"#,
         ] {
-            assert!(parse_client_line(line).is_err(), "{line:?}");
+            assert!(parse_result_line(line).is_err(), "{line:?}");
         }
-        assert_eq!(
-            parse_client_line("client 1: ops=1 refused=0 torn=0 lost=0").unwrap_err().to_string(),
-            "4 counts instead of 5 in 'client 1: ops=1 refused=0 torn=0 lost=0'"
-        );
-        assert_eq!(
-            parse_client_line("client 1: ops=1 refused=0 torn=x lost=0 faults=0").unwrap_err().to_string(),
-            "no 'torn=<number>' in 'client 1: ops=1 refused=0 torn=x lost=0 faults=0'"
-        );
+        let err = parse_result_line(r#"{"client":1}"#).unwrap_err().to_string();
+        assert!(err.starts_with("missing field `ops`") && err.ends_with(r#" in '{"client":1}'"#), "{err}");
     }
 
     #[test]
     fn client_reports_from_stdout() {
-        let line = counts(5, 1, 0, 0, 0).line(3);
+        let line = counts(5, 1, 0, 0, 0).result_line(3);
         assert_eq!(client_report(3, &format!("{line}\n")), ClientReport::Counted(counts(5, 1, 0, 0, 0)));
         assert_eq!(client_report(3, &format!("noise\r\n{line}\r\n\n")), ClientReport::Counted(counts(5, 1, 0, 0, 0)));
         assert_eq!(client_report(3, ""), ClientReport::Missing("no result line".to_owned()));
-        assert_eq!(
-            client_report(3, "\n \n").clone(),
-            ClientReport::Missing("malformed result line: no 'client ' at the start in ' '".to_owned())
+        assert!(
+            matches!(client_report(3, "\n \n"), ClientReport::Missing(why) if why.starts_with("malformed result line: "))
         );
         assert!(
             matches!(client_report(4, &line), ClientReport::Missing(why) if why.starts_with("the result line of client 3"))
@@ -430,12 +428,11 @@ mod tests {
         let (before, after) = (stats(0, 312, 1), stats(2, 624, 2));
         let totals =
             Totals::of(&Outcome { clients: &clients, rotator: &rotator, peer: &peer, before: &before, after: &after });
-        assert_eq!(
-            totals,
-            Totals { ops: 1150, rotations: 40, faults: 1 + 2 + 1 + 1 + 4, lost: 1 + 2, leaked: 1, leaked_bytes: 312 }
-        );
+        assert_eq!(totals, Totals { ops: 1150, rotations: 40, faults: 1 + 2 + 1 + 1 + 4, lost: 1 + 2, leaked: 1 });
         assert_eq!(totals.line(), "stress: 1150 ops, 40 rotations, 9 faults, 3 lost, 1 leaked");
-        assert!(!totals.passed());
+        assert_eq!(Totals::parse(&totals.line()), Some(totals));
+        assert!(!totals.clean());
+        assert_eq!(pool_line(&before, &after), "pool: 1 blocks and 312 bytes more than before");
     }
 
     #[test]
@@ -447,12 +444,14 @@ mod tests {
             Outcome { clients: &clients, rotator: &rotator, peer: &PeerReport::Off, before: &before, after: &before };
         let totals = Totals::of(&outcome);
         assert_eq!(totals.line(), "stress: 10 ops, 7 rotations, 0 faults, 0 lost, 0 leaked");
-        assert!(totals.passed());
+        assert!(totals.clean());
         // Each failure alone fails the run.
         let fewer = stats(0, 0, 0);
         let freed = Totals::of(&Outcome { after: &fewer, ..outcome });
-        assert_eq!((freed.leaked, freed.leaked_bytes), (-1, -312));
-        assert!(!freed.passed());
+        assert_eq!(freed.leaked, -1);
+        assert!(!freed.clean());
+        assert_eq!(Totals::parse(&freed.line()), Some(freed));
+        assert_eq!(pool_line(&before, &fewer), "pool: -1 blocks and -312 bytes more than before");
         let held = stats(1, 312, 1);
         assert_eq!(Totals::of(&Outcome { after: &held, ..outcome }).lost, 1);
         let failed = PeerReport::Failed("STATUS_INVALID_DEVICE_STATE".to_owned());
@@ -501,7 +500,7 @@ mod tests {
     fn detail_lines() {
         assert_eq!(
             stats_line("driver after", &stats(0, 312, 1)),
-            "driver after: acquisitions=0 refusals=0 waits=0 rotations=0 max_holders=0 holders=0 pool_bytes=312 pool_blocks=1"
+            r#"driver after: {"acquisitions":0,"refusals":0,"waits":0,"rotations":0,"max_holders":0,"holders":0,"pool_bytes":312,"pool_blocks":1}"#
         );
         assert_eq!(peer_line(&PeerReport::Off), "peer: not started (--no-peer)");
         let run = PeerStats {
@@ -516,8 +515,7 @@ mod tests {
         let since_load = PeerStats { operations: 19, refused: 2, inconsistencies: 1, ..run };
         assert_eq!(
             peer_line(&PeerReport::Stopped { run, since_load }),
-            "peer: operations=9 refused=1 inconsistencies=0 generations_seen=3 last_generation=4 running=0 \
-             (since the driver loaded: operations=19 refused=2 inconsistencies=1)"
+            r#"peer: this run {"operations":9,"dispatch_operations":0,"refused":1,"inconsistencies":0,"generations_seen":3,"last_generation":4,"running":0}; since the driver loaded {"operations":19,"dispatch_operations":0,"refused":2,"inconsistencies":1,"generations_seen":3,"last_generation":4,"running":0}"#
         );
         assert_eq!(peer_line(&PeerReport::Failed("peer-stop failed: X".to_owned())), "peer: peer-stop failed: X");
         assert_eq!(
@@ -528,8 +526,22 @@ mod tests {
             client_detail(2, &ClientReport::Missing("no result line".to_owned()), "exit 1"),
             "client 2: no result line (exit 1)"
         );
-        let totals = Totals { ops: 0, rotations: 0, faults: 0, lost: 0, leaked: -1, leaked_bytes: -312 };
-        assert_eq!(pool_line(&totals), "pool: -1 blocks and -312 bytes more than before");
+    }
+
+    #[test]
+    fn only_summary_lines_parse() {
+        for line in [
+            "",
+            "stress: 1 ops",
+            "stress: 1 ops, 2 rotations, 3 faults, 4 lost",
+            "stress: x ops, 2 rotations, 3 faults, 4 lost, 5 leaked",
+            "stress: 1 ops, 2 rotations, 3 faults, 4 lost, 5 leaks",
+            "rundownctl: 1 ops, 2 rotations, 3 faults, 4 lost, 5 leaked",
+        ] {
+            assert_eq!(Totals::parse(line), None, "{line:?}");
+        }
+        let totals = Totals { ops: 80_935, rotations: 1529, faults: 0, lost: 0, leaked: 0 };
+        assert_eq!(Totals::parse(&format!("{}\r", totals.line())), Some(totals));
     }
 
     #[test]

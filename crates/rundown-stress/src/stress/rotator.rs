@@ -4,11 +4,9 @@
 use std::time::{Duration, Instant};
 
 use rundown_abi::NtStatus;
+use rundown_client::{Device, Transport};
 
 use super::report::{RotatorCounts, Tally};
-use crate::ops;
-use crate::status;
-use crate::transport::Transport;
 
 /// The rotator's counts and timings.
 #[derive(Clone, Debug, Default)]
@@ -27,11 +25,11 @@ pub struct Rotator {
 impl Rotator {
     /// One ROTATE: a success must advance the generation by exactly 1; `STATUS_DEVICE_BUSY` is
     /// not a fault; anything else is.
-    pub fn rotate(&mut self, device: &mut dyn Transport) {
+    pub fn rotate<T: Transport + ?Sized>(&mut self, device: &mut Device<T>) {
         let at = self.attempts;
         self.attempts += 1;
         let started = Instant::now();
-        let result = ops::rotate(device);
+        let result = device.rotate();
         self.longest = self.longest.max(started.elapsed());
         match result {
             Ok(reply) => {
@@ -48,8 +46,7 @@ impl Rotator {
             Err(err) if err.status() == Some(NtStatus::DEVICE_BUSY) => self.counts.busy += 1,
             Err(err) => {
                 self.counts.faults += 1;
-                let what = err.status().map_or_else(|| err.to_string(), status::describe);
-                self.tally.note(&format!("rotate: {what}"), at, String::new);
+                self.tally.note(&format!("rotate: {}", err.describe()), at, String::new);
             }
         }
     }
@@ -75,7 +72,7 @@ impl Rotator {
 
 /// ROTATEs on `device`, `every` apart, until `duration` has passed.
 #[must_use]
-pub fn run(device: &mut dyn Transport, every: Duration, duration: Duration) -> Rotator {
+pub fn run<T: Transport + ?Sized>(device: &mut Device<T>, every: Duration, duration: Duration) -> Rotator {
     let mut rotator = Rotator::default();
     let started = Instant::now();
     while started.elapsed() < duration {
@@ -89,23 +86,21 @@ pub fn run(device: &mut dyn Transport, every: Duration, duration: Duration) -> R
 #[cfg(test)]
 mod tests {
     use rundown_abi::{Ioctl, RotateReply};
+    use rundown_client::{Completion, LocalDriver, Scripted};
 
     use super::*;
-    use crate::fake::FakeDriver;
-    use crate::transport::Completion;
 
     #[test]
     fn counts_rotations_busy_answers_and_faults() {
-        let mut dev = FakeDriver::new();
+        let mut dev = Device::new(Scripted::new(LocalDriver::new().open()));
         let mut rotator = Rotator::default();
         rotator.rotate(&mut dev);
-        dev.fail(Ioctl::Rotate.code(), NtStatus::DEVICE_BUSY);
+        dev.transport_mut().fail(Ioctl::Rotate.code(), NtStatus::DEVICE_BUSY);
         rotator.rotate(&mut dev);
-        dev.fail(Ioctl::Rotate.code(), NtStatus::INSUFFICIENT_RESOURCES);
+        dev.transport_mut().fail(Ioctl::Rotate.code(), NtStatus::INSUFFICIENT_RESOURCES);
         rotator.rotate(&mut dev);
         let skipped = RotateReply { old_generation: 2, new_generation: 4, waited_for_holders: 1 };
-        let output = skipped.to_bytes().to_vec();
-        dev.next = Some(Completion { status: NtStatus::SUCCESS, information: output.len(), output });
+        dev.transport_mut().answer(Ioctl::Rotate.code(), Completion::succeeded(&skipped.to_bytes(), 24));
         rotator.rotate(&mut dev);
         assert_eq!(rotator.counts, RotatorCounts { rotations: 2, busy: 1, faults: 2 });
         assert_eq!(rotator.waited, 1);
@@ -122,13 +117,13 @@ mod tests {
 
     #[test]
     fn rotates_until_time_is_up() {
-        let mut dev = FakeDriver::new();
+        let mut dev = Device::new(LocalDriver::new().open());
         let started = Instant::now();
         let rotator = run(&mut dev, Duration::from_millis(5), Duration::from_millis(40));
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(40) && took < Duration::from_secs(5), "{took:?}");
         assert!((2..=9).contains(&rotator.counts.rotations), "{:?}", rotator.counts);
         assert_eq!(rotator.counts.faults, 0);
-        assert_eq!(ops::query(&mut dev).unwrap().generation, 1 + rotator.counts.rotations);
+        assert_eq!(dev.query().unwrap().generation, 1 + rotator.counts.rotations);
     }
 }

@@ -17,7 +17,7 @@
       -Phase Enable    verifier /ruleclasses <classes> /driver rundown_driver.sys rundown_peer.sys
                        then reboot (-Reboot does it).
       -Phase Run       checks the settings are in force, installs and starts both drivers, runs
-                       `rundownctl stress` with the peer active, then the workloads aimed at
+                       `rundown-stress stress` with the peer active, then the workloads aimed at
                        issue 8's defect classes (overlapped clients killed mid-request, a process
                        killed while its ROTATE is pending, the peer at DISPATCH_LEVEL from a
                        timer DPC under stress, peer-stop/owner-stop cycles in both orders),
@@ -59,6 +59,9 @@ param(
 
     # rundownctl.exe: a path, or a name found on PATH.
     [string] $RundownCtl = 'rundownctl.exe',
+
+    # rundown-stress.exe, the test tool (stress, churn, cycles): a path, or a name found on PATH.
+    [string] $StressTool = 'rundown-stress.exe',
 
     [ValidateRange(1, 86400)]
     [int] $StressSeconds = 300,
@@ -376,12 +379,14 @@ function Request-Reboot([string] $Why) {
     }
 }
 
-function Resolve-RundownCtl {
-    if (Test-Path -LiteralPath $RundownCtl -PathType Leaf) { return (Resolve-Path -LiteralPath $RundownCtl).ProviderPath }
-    $cmd = Get-Command $RundownCtl -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+function Resolve-Program([string] $Program) {
+    if (Test-Path -LiteralPath $Program -PathType Leaf) { return (Resolve-Path -LiteralPath $Program).ProviderPath }
+    $cmd = Get-Command $Program -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($cmd) { return $cmd.Path }
     $null
 }
+
+function Resolve-RundownCtl { Resolve-Program $RundownCtl }
 
 # ------------------------------------------------------------------------------- preflight
 
@@ -533,6 +538,8 @@ $classes = @($state.ruleClasses | ForEach-Object { [int] $_ })
 
 $ctl = Resolve-RundownCtl
 if (-not $ctl) { Stop-WithError "rundownctl not found: '$RundownCtl' (give -RundownCtl PATH)." }
+$stressTool = Resolve-Program $StressTool
+if (-not $stressTool) { Stop-WithError "rundown-stress not found: '$StressTool' (give -StressTool PATH)." }
 $pkg = Get-FullPath $PackageDir
 $peerPkg = if ($PeerPackageDir) { Get-FullPath $PeerPackageDir } else { $pkg }
 $ownerSys = Join-Path $pkg $OwnerImage
@@ -549,8 +556,11 @@ Write-Log "evidence folder: $($script:RunDir)"
 # subcommand exits 2).
 try {
     [void] (Invoke-Tool -Label 'rundownctl --version' -FilePath $ctl -ArgumentList @('--version') -SaveAs 'rundownctl-version.txt')
-    foreach ($sub in @('stress', 'peer-start', 'peer-stop', 'peer-stats')) {
+    foreach ($sub in @('peer-start', 'peer-stop', 'peer-stats')) {
         [void] (Invoke-Tool -Label "rundownctl $sub --help" -FilePath $ctl -ArgumentList @($sub, '--help'))
+    }
+    foreach ($sub in @('stress', 'churn', 'cycles')) {
+        [void] (Invoke-Tool -Label "rundown-stress $sub --help" -FilePath $stressTool -ArgumentList @($sub, '--help'))
     }
 } catch {
     Stop-WithError ("this rundownctl cannot run the workload: {0}" -f $_.Exception.Message)
@@ -644,7 +654,7 @@ try {
     $stressArgs = @('stress', '--seconds', [string] $StressSeconds, '--clients', [string] $Clients)
     if ($RotateEveryMs -gt 0) { $stressArgs += @('--rotate-every-ms', [string] $RotateEveryMs) }
     Write-Log "stress: $StressSeconds s, $Clients clients, a rotation every $RotateEveryMs ms (0: none asked for)"
-    $stress = Invoke-Tool -Label 'rundownctl stress' -FilePath $ctl -ArgumentList $stressArgs -AnyExitCode -TimeoutSeconds ($StressSeconds + 300) -SaveAs 'stress.txt'
+    $stress = Invoke-Tool -Label 'rundown-stress stress' -FilePath $stressTool -ArgumentList $stressArgs -AnyExitCode -TimeoutSeconds ($StressSeconds + 300) -SaveAs 'stress.txt'
     $last = @(($stress.StdOut + "`n" + $stress.StdErr) -split "`r?`n" | Where-Object { $_ -match '^\s*stress:' }) | Select-Object -Last 1
     $m = if ($last) { [regex]::Match($last, '^\s*stress:\s*([0-9]+) ops, ([0-9]+) rotations, ([0-9]+) faults, ([0-9]+) lost, ([0-9]+) leaked\s*$') } else { $null }
     if ($m -and $m.Success) {
@@ -654,8 +664,8 @@ try {
         }
         Write-Log "stress result: $($last.Trim())"
     }
-    if ($stress.ExitCode -ne 0) { throw "rundownctl stress exited with $($stress.ExitCode): $($last)" }
-    if (-not $stressResult) { throw 'rundownctl stress printed no final "stress: ..." line (see stress.txt).' }
+    if ($stress.ExitCode -ne 0) { throw "rundown-stress stress exited with $($stress.ExitCode): $($last)" }
+    if (-not $stressResult) { throw 'rundown-stress stress printed no final "stress: ..." line (see stress.txt).' }
     if ($stressResult.Faults -ne 0 -or $stressResult.Lost -ne 0 -or $stressResult.Leaked -ne 0) {
         throw "stress reported $($stressResult.Faults) faults, $($stressResult.Lost) lost, $($stressResult.Leaked) leaked."
     }
@@ -670,7 +680,7 @@ try {
     $script:Step = 'overlapped churn, killed mid-request'
     for ($round = 1; $round -le $ChurnRounds; $round++) {
         $churners = @(1..2 | ForEach-Object {
-            Start-Process -FilePath $ctl -ArgumentList @('--overlapped', 'churn', '--seconds', '30', '--threads', '8') -WindowStyle Hidden -PassThru
+            Start-Process -FilePath $stressTool -ArgumentList @('--overlapped', 'churn', '--seconds', '30', '--threads', '8') -WindowStyle Hidden -PassThru
         })
         Start-Sleep -Milliseconds 1500
         $churners | ForEach-Object { Stop-Process -Id $_.Id -Force -ErrorAction SilentlyContinue }
@@ -698,8 +708,8 @@ try {
     $peerActive = $false
     [void] (Invoke-Ctl 'peer-start --dispatch' @('--device', $PeerDevice, 'peer-start', '--dispatch', '--pause-us', '1000') -SaveAs 'peer-start-dispatch.txt')
     $peerActive = $true
-    $dpcStress = Invoke-Tool -Label 'rundownctl stress (DPC peer)' -FilePath $ctl -ArgumentList @('stress', '--seconds', [string] $DispatchStressSeconds, '--clients', [string] $Clients, '--rotate-every-ms', '20') -AnyExitCode -TimeoutSeconds ($DispatchStressSeconds + 300) -SaveAs 'stress-dispatch-peer.txt'
-    if ($dpcStress.ExitCode -ne 0) { throw "rundownctl stress with the DPC peer exited with $($dpcStress.ExitCode) (see stress-dispatch-peer.txt)." }
+    $dpcStress = Invoke-Tool -Label 'rundown-stress stress (DPC peer)' -FilePath $stressTool -ArgumentList @('stress', '--seconds', [string] $DispatchStressSeconds, '--clients', [string] $Clients, '--rotate-every-ms', '20') -AnyExitCode -TimeoutSeconds ($DispatchStressSeconds + 300) -SaveAs 'stress-dispatch-peer.txt'
+    if ($dpcStress.ExitCode -ne 0) { throw "rundown-stress stress with the DPC peer exited with $($dpcStress.ExitCode) (see stress-dispatch-peer.txt)." }
 } catch {
     Add-Failure ("step '{0}': {1}" -f $script:Step, $_.Exception.Message)
 }
@@ -752,8 +762,8 @@ if ($ownerStarted) {
 #    the peer keeps its file object.
 if ($ownerStopped -and $peerStopped -and $Cycles -gt 0) {
     Invoke-Teardown 'peer-stop/owner-stop cycles' {
-        [void] (Invoke-Ctl 'cycles (peer first)' @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService) -SaveAs 'cycles-peer-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
-        [void] (Invoke-Ctl 'cycles (owner first)' @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService, '--owner-first') -SaveAs 'cycles-owner-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
+        [void] (Invoke-Tool -Label 'cycles (peer first)' -FilePath $stressTool -ArgumentList @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService) -SaveAs 'cycles-peer-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
+        [void] (Invoke-Tool -Label 'cycles (owner first)' -FilePath $stressTool -ArgumentList @('--name', $OwnerService, 'cycles', '--count', [string] $Cycles, '--peer-name', $PeerService, '--owner-first') -SaveAs 'cycles-owner-first.txt' -TimeoutSeconds (60 * $Cycles + 120))
     }
 }
 

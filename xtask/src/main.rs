@@ -49,11 +49,13 @@ enum Command {
         #[arg(long)]
         report_only: bool,
     },
-    /// Cross-build the driver (both flavours) and rundownctl into target/sys/
+    /// Cross-build the driver (both flavours) and the tools (rundownctl, rundown-stress) into target/sys/
     ///
     /// Installs what is missing with apt-get (rustc-web, cargo-web, rust-web-src, lld-19,
     /// mingw-w64, wine), then builds the driver for x86_64-pc-windows-msvc with Debian's rustc and
-    /// build-std against the wdk stand-ins, links it with lld-link, and builds rundownctl.exe.
+    /// build-std against the real wdk crates (wdk-sys's bindings generated over mingw-w64's DDK
+    /// headers, wdk-build stood in), links it with lld-link, and builds rundownctl.exe and
+    /// rundown-stress.exe.
     Build,
     /// The README's first command: load the driver in Wine and show it at work
     ///
@@ -65,7 +67,7 @@ enum Command {
     Demo,
     /// The owner and the peer in Wine under load: client processes, the peer's loop, a rotator
     ///
-    /// Loads both portable drivers in a fresh Wine host and runs `rundownctl stress`: several
+    /// Loads both portable drivers in a fresh Wine host and runs `rundown-stress stress`: several
     /// user-mode processes acquire, read (checking each payload is whole and generations only
     /// grow), write and release; the peer's worker loop does the same through the interface; a
     /// rotator rotates every 5 ms. Afterwards holders must be 0, pool back to its base, and the

@@ -55,9 +55,9 @@ enum Step {
     /// The wdk-build stand-in's tests, and wdk-sys's generated bindings: the layouts and constants the drivers use checked against mingw-w64's DDK headers (libclang and mingw-w64 installed if missing)
     #[value(alias = "standins")]
     Bindings,
-    /// cargo xtask build (both driver flavours and rundownctl), then pe-check on each image
+    /// cargo xtask build (both driver flavours, rundownctl and rundown-stress), then pe-check on each image
     Driver,
-    /// tests/wine: the portable driver in Wine, driven through rundownctl: each IOCTL, malformed requests, access checks, cleanup on process exit, rotation while held, unload while held
+    /// tests/wine: the portable driver in Wine, driven through rundownctl and rundown-stress: each IOCTL, malformed requests, access checks, cleanup on process exit, rotation while held, unload while held
     Wine,
     /// cargo xtask stress --seconds 8: the short stress run (both drivers in Wine under load)
     Stress,

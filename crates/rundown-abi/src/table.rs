@@ -7,7 +7,7 @@
 //!   `decode()`, the input and output sizes and their checks, and `failures()`;
 //! - an `IOCTL_*` constant per code;
 //! - a marker type per request (`requests::Query`, ...) implementing [`IoctlRequest`], so that
-//!   one generic client call (`rundownctl`'s `ops::call::<R>`) serves every request with its
+//!   one generic client call (`rundown_client::Device::call::<R>`) serves every request with its
 //!   own input and output types.
 //!
 //! Each row reads (the shared device's VERSION, from `ioctl.rs`):

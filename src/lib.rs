@@ -22,6 +22,8 @@ extern crate wdk_panic;
 
 mod dispatch;
 mod interface;
+#[cfg(feature = "ntoskrnl")]
+mod interop;
 mod owner_thread;
 mod state;
 

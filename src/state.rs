@@ -129,6 +129,8 @@ impl Driver for Owner {
         // first, being declared later).
         let objects = unsafe { DriverBox::new(objects) }.ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
         let shared = objects.get();
+        #[cfg(feature = "ntoskrnl")]
+        crate::interop::acquire_through_wdk_sys(shared.attachment.protection())?;
         let doorbell = SynchronizationEvent::new(irql).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
         let core = Core {
             service: Service::new(&shared.object, crate::pool_usage),
@@ -151,7 +153,11 @@ impl Driver for Owner {
     }
 
     fn loaded(&self, _irql: &Irql<Passive>) {
-        rundown_wdm::info!("rundown: loaded: \\Device\\RundownShared, generation 1, {}", flavour());
+        rundown_wdm::info!(
+            "rundown: loaded: \\Device\\RundownShared, generation 1, {}, {} object",
+            flavour(),
+            rundown_service::OBJECT_PROTECTION
+        );
     }
 
     /// Refuse new protection, then wait for every holder and every peer: the owner thread runs

@@ -56,6 +56,8 @@ pub mod provider;
 mod rundown_ref;
 mod spin_lock;
 pub mod sync;
+#[cfg(feature = "wdk-sys")]
+mod wdk_sys_interop;
 
 pub use cache_aware::{CacheAwareRundownRef, PoolTag, StorageTooSmall};
 pub use guard::RundownGuard;

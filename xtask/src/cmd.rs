@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
+use rundown_wine_tests::shell_line;
 
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
@@ -72,12 +73,13 @@ impl Cargo {
 
     /// The command as a shell line, for the log.
     pub fn display(&self) -> String {
-        let mut words: Vec<String> = self.envs.iter().map(|(key, value)| format!("{key}={}", quote(value))).collect();
+        let mut words: Vec<String> =
+            self.envs.iter().map(|(key, value)| format!("{key}={}", shell_line([value.as_os_str()]))).collect();
         words.push("cargo".to_owned());
         if let Some(toolchain) = self.toolchain {
             words.push(format!("+{toolchain}"));
         }
-        words.extend(self.args.iter().map(|arg| quote(arg)));
+        words.push(shell_line(self.args.iter().map(OsString::as_os_str)));
         words.join(" ")
     }
 
@@ -93,10 +95,4 @@ impl Cargo {
         let output = self.command().stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
         output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
-}
-
-fn quote(word: &OsStr) -> String {
-    let word = word.to_string_lossy();
-    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_=+./:,@".contains(c));
-    if plain { word.into_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
 }

@@ -42,7 +42,7 @@ use anyhow::{Result, ensure};
 pub use host::WineHost;
 pub use log::{DebugLevel, DriverMessage, IHVDRIVER_ID};
 use process::Job;
-pub use process::RunOutput;
+pub use process::{RunOutput, shell_line};
 pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, in_wine};
 pub use rundown_stress::stress::report::Totals;
 pub use session::Background;

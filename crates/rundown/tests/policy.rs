@@ -262,16 +262,17 @@ fn count_overflow_is_refused() {
     assert_eq!(word.load(SeqCst), (MAX_OUTSTANDING - 1) << COUNT_SHIFT);
 }
 
-/// Row "the count overflows", cache-aware: each slot may hold only its share
-/// (`MAX_OUTSTANDING / slots`), so the sum the wait takes cannot pass the limit. A slot at its
-/// share refuses; the word is left alone.
+/// Row "the count overflows", cache-aware: each slot may hold only its share (`MAX_OUTSTANDING`
+/// over the slot count rounded up to a power of two), so the sum the wait takes cannot pass the
+/// limit. A slot at its share refuses; the word is left alone.
 #[test]
 fn cache_aware_count_overflow_is_refused_per_slot() {
     watchdog::step("cache_aware_count_overflow_is_refused_per_slot");
     let block = RawBlock::allocate();
     let slots = block.header().number;
     assert_eq!(slots, simulation::processor_count());
-    let share = MAX_OUTSTANDING / slots as usize;
+    let share = MAX_OUTSTANDING >> slots.next_power_of_two().trailing_zeros();
+    assert!(share * slots as usize <= MAX_OUTSTANDING, "the shares add up to at most the limit");
     simulation::run_on_processor(Some(0));
     let slot = block.slot(0);
     slot.store((share - 1) << COUNT_SHIFT, SeqCst);

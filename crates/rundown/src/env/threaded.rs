@@ -33,11 +33,21 @@ pub(crate) const fn recommended_shared_data_alignment() -> u32 {
     64
 }
 
-threads::thread_local! {
-    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
+/// `thread_local!` for the model's per-thread state: loom's under loom (each model thread its
+/// own), std's with `const` initializers on the host, so that an access is one TLS load.
+macro_rules! model_thread_local {
+    ($(static $name:ident: $ty:ty = $init:expr;)+) => {
+        #[cfg(not(loom))]
+        std::thread_local! { $(static $name: $ty = const { $init };)+ }
+        #[cfg(loom)]
+        threads::thread_local! { $(static $name: $ty = $init;)+ }
+    };
+}
+
+model_thread_local! {
     static IRQL: Cell<u8> = Cell::new(0);
-    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! takes no const block")]
     static PROCESSOR: Cell<Option<u32>> = Cell::new(None);
+    static LAST_PROCESSOR: Cell<u32> = Cell::new(0);
 }
 
 // The OS thread's, even under loom: `simulation::processor_count` is also asked outside a loom
@@ -47,19 +57,27 @@ std::thread_local! {
 }
 
 /// The calling thread's modelled IRQL.
+#[inline]
 pub(crate) fn current_irql() -> u8 {
     IRQL.with(Cell::get)
 }
 
 /// Sets the calling thread's modelled IRQL, returning the old one (KeRaiseIrql / KeLowerIrql).
+#[inline]
 pub(crate) fn swap_irql(new: u8) -> u8 {
     IRQL.with(|irql| irql.replace(new))
 }
 
-/// The processor the calling thread runs on, or the one a test pinned it to.
+/// The processor the calling thread runs on: the one it is pinned to at `DISPATCH_LEVEL` (or by
+/// a test), else the one it last ran on at `DISPATCH_LEVEL`.
+///
+/// Unpinned, a thread only releases (every acquisition runs under [`OnOneProcessor`]), and NT
+/// lets a release land on any processor's word: a thread that moved since is a case NT has too.
+/// Asking the OS again would cost more than the release (the kernel's
+/// `KeGetCurrentProcessorNumberEx` is one load).
 #[inline]
 pub(crate) fn current_processor() -> u32 {
-    PROCESSOR.with(Cell::get).unwrap_or_else(super::hardware_processor)
+    PROCESSOR.with(Cell::get).unwrap_or_else(|| LAST_PROCESSOR.with(Cell::get))
 }
 
 /// `KeRaiseIrql(DISPATCH_LEVEL)` for a few instructions that must stay on one processor, and
@@ -80,7 +98,9 @@ impl OnOneProcessor {
             if processor.get().is_some() {
                 return false;
             }
-            processor.set(Some(super::hardware_processor()));
+            let now = super::hardware_processor();
+            LAST_PROCESSOR.with(|last| last.set(now));
+            processor.set(Some(now));
             true
         });
         Self { previous_irql, pinned_here }

@@ -244,9 +244,12 @@ impl CacheAwareBlock {
     }
 
     /// Each slot may hold at most its share of [`MAX_OUTSTANDING`], so the sum cannot pass it.
+    ///
+    /// The share is `MAX_OUTSTANDING` over the slot count rounded up to a power of two: a shift,
+    /// where a division would cost more than the rest of an acquire (a 64-bit `div` on x86_64).
     #[inline]
     pub(crate) fn slot_limit(&self) -> usize {
-        MAX_OUTSTANDING / self.number as usize
+        share_per_slot(self.number)
     }
 
     /// How many words the block has (`Number`).
@@ -321,5 +324,30 @@ impl CacheAwareBlock {
     /// `ExReInitializeRundownProtectionCacheAware`.
     pub(crate) fn reinitialize(&self) {
         self.slots().for_each(word::reinitialize);
+    }
+}
+
+/// [`MAX_OUTSTANDING`] over `number` (at least 1) rounded up to a power of two.
+#[inline]
+const fn share_per_slot(number: u32) -> usize {
+    // 0 for one slot, 1 for two, 2 for three or four, ...
+    let rounded_up_log2 = u32::BITS - (number - 1).leading_zeros();
+    MAX_OUTSTANDING >> rounded_up_log2
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{MAX_OUTSTANDING, share_per_slot};
+
+    #[test]
+    fn the_shares_add_up_to_at_most_the_limit_and_lose_at_most_half() {
+        for number in (1..=4096).chain([u32::MAX / 2, u32::MAX / 2 + 2, u32::MAX]) {
+            let share = share_per_slot(number);
+            let exact = MAX_OUTSTANDING / number as usize;
+            assert!(share <= exact, "{number} slots: {share} > {exact}");
+            assert!(share >= exact / 2, "{number} slots: {share} is under half of {exact}");
+        }
+        assert_eq!(share_per_slot(1), MAX_OUTSTANDING);
+        assert_eq!(share_per_slot(2), MAX_OUTSTANDING / 2);
     }
 }

@@ -111,5 +111,5 @@ fn give_interface(owner: &Owner, mut irp: Irp, irql: &mut Irql<impl AtMost<Dispa
     if let Err(status) = core.peers.open(&*irql) {
         return irp.complete(status, 0);
     }
-    irp.complete_with_value(&rundown_wdm::interface_table(core))
+    irp.complete_with_interface(&rundown_wdm::interface_table(core))
 }

@@ -14,8 +14,8 @@ use rundown_service::HandleState;
 use rundown_service::{KernelCallers, PeerReferences, PendingRotation, Rotator, Service, SharedObject, try_box};
 use rundown_wdm::log::Level;
 use rundown_wdm::{
-    Completion, Device, DeviceAccess, DeviceNames, Driver, DriverBox, DriverObject, Irp, IrpId, RegistryPath,
-    SynchronizationEvent, ThreadSlot,
+    Cancel, Completion, Device, DeviceAccess, DeviceNames, Driver, DriverBox, DriverObject, Irp, IrpId, RegistryPath,
+    SynchronizationEvent, ThreadSlot, sleep_us,
 };
 
 use crate::dispatch::{self, PendedIrp};
@@ -93,14 +93,16 @@ impl Core {
     /// routine that took the ROTATE first completes it; the state must outlive that, so this
     /// waits until it did (on Windows a pended IRP keeps its file object, which defers the
     /// unload, so this never waits there).
-    fn begin_unload(&self, irql: &mut Irql<impl AtMost<Dispatch>>) {
+    fn begin_unload(&self, irql: &mut Irql<Passive>) {
         self.service.begin_unload();
         self.peers.close();
         if let Some(rotate) = self.rotation.close(irql) {
             rotate.complete(NtStatus::DELETE_PENDING);
         }
+        // The cancel routine may run at PASSIVE_LEVEL (CancelIoEx's caller's IRQL) and be
+        // preempted: sleep between looks instead of spinning, so that it can finish.
         while self.rotation.is_pending(irql) {
-            core::hint::spin_loop();
+            sleep_us(1_000, irql);
         }
     }
 }
@@ -217,7 +219,9 @@ impl Driver for Owner {
     fn internal_device_control(&self, irp: Irp, handle: Option<&Handle>, irql: &mut Irql<Dispatch>) -> Completion {
         dispatch::control(self, irp, handle, irql)
     }
+}
 
+impl Cancel for Owner {
     /// The pended ROTATE's cancellation: it completes `STATUS_CANCELLED` at once. The rotation it
     /// asked for carries on (a run-down cannot be undone once its wait started).
     fn cancel(&self, irp: IrpId, irql: &mut Irql<Dispatch>) {

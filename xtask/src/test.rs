@@ -55,7 +55,7 @@ enum Step {
     /// The wdk-build stand-in's tests, and wdk-sys's generated bindings: the layouts and constants the drivers use checked against mingw-w64's DDK headers (libclang and mingw-w64 installed if missing)
     #[value(alias = "standins")]
     Bindings,
-    /// cargo xtask build (both driver flavours, rundownctl and rundown-stress), then pe-check on each image
+    /// cargo xtask build (both driver flavours, rundownctl and rundown-stress), clippy on both drivers, rundown-wdm's host tests, then pe-check on each image
     Driver,
     /// tests/wine: the portable driver in Wine, driven through rundownctl and rundown-stress: each IOCTL, malformed requests, access checks, cleanup on process exit, rotation while held, unload while held
     Wine,

@@ -1,6 +1,8 @@
 //! The peer's state ([`PeerState`], its [`Driver`]) from DriverEntry to DriverUnload, and its
 //! `\Device\RundownPeer` IOCTLs.
 
+use alloc::boxed::Box;
+use core::pin::Pin;
 use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::SeqCst;
 
@@ -10,8 +12,8 @@ use rundown_abi::NtStatus;
 use rundown_abi::peer::{PEER_DOS_DEVICE_NAME_W, PEER_NT_DEVICE_NAME_W, PeerIoctl, PeerStartRequest};
 use rundown_wdm::log::Level;
 use rundown_wdm::{
-    Completion, Device, DeviceAccess, DeviceNames, Driver, DriverBox, DriverObject, Irp, RegistryPath, SystemThread,
-    ThreadSlot, try_box,
+    Completion, Device, DeviceAccess, DeviceNames, Driver, DriverBox, DriverObject, Irp, RegistryPath,
+    SynchronizationEvent, SystemThread, ThreadSlot, try_box,
 };
 
 use crate::worker::{Counts, Worker};
@@ -25,6 +27,9 @@ pub(crate) struct Shared {
     /// iteration and waits for the current one.
     pub(crate) work: Rundown<()>,
     pub(crate) counts: Counts,
+    /// Signalled to end the worker's pauses early: PEER_STOP and the unload do not wait out a
+    /// pause (up to [`PeerStartRequest::MAX_WAIT_US`]).
+    pub(crate) wake: Pin<Box<SynchronizationEvent>>,
 }
 
 /// The peer's state.
@@ -49,7 +54,7 @@ impl PeerState {
 
     fn start_worker(&self, settings: PeerStartRequest, irql: &Irql<Passive>) -> Result<(), NtStatus> {
         let shared = self.shared.get();
-        if settings.mode.name().is_none() {
+        if !settings.is_valid() {
             return Err(NtStatus::INVALID_PARAMETER);
         }
         if shared.counts.running.load(SeqCst) {
@@ -76,12 +81,14 @@ impl PeerState {
 
     /// Asks the loop to end, without waiting (in Wine a dispatch routine must not wait for a
     /// thread whose last steps may need the dispatch thread); false if none runs.
-    fn stop_worker(&self) -> bool {
+    fn stop_worker(&self, irql: &Irql<Passive>) -> bool {
         let counts = self.counts();
         if !counts.running.load(SeqCst) {
             return false;
         }
         counts.stop.store(true, SeqCst);
+        // Cuts the worker's current pause short.
+        self.shared.get().wake.signal(irql);
         true
     }
 }
@@ -100,8 +107,11 @@ impl Driver for PeerState {
         irql: &Irql<Passive>,
     ) -> Result<Self, NtStatus> {
         let device_type = u32::from(rundown_abi::FILE_DEVICE_RUNDOWN);
-        let device = Device::create(driver, NAMES, device_type, DeviceAccess::Default, irql)?;
-        let shared = Shared { work: Rundown::new(()), counts: Counts::default() };
+        // Administrators and SYSTEM only, as the owner's device: PEER_START makes a kernel thread hold
+        // the owner's protection, which delays the owner's rotations.
+        let device = Device::create(driver, NAMES, device_type, DeviceAccess::SystemAndAdministrators, irql)?;
+        let wake = SynchronizationEvent::new(irql).ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
+        let shared = Shared { work: Rundown::new(()), counts: Counts::default(), wake };
         // SAFETY: borrowed only by the worker thread, which is joined before the state drops
         // (invariant).
         let shared = unsafe { DriverBox::new(shared) }.ok_or(NtStatus::INSUFFICIENT_RESOURCES)?;
@@ -114,7 +124,7 @@ impl Driver for PeerState {
 
     /// Runs the work down (the loop ends and drops its interface reference) and joins the worker.
     fn stop(&self, irql: &mut Irql<Passive>) {
-        self.stop_worker();
+        self.stop_worker(irql);
         // No iteration starts any more, and the one running ends before the retire returns.
         if let Some(owner) = self.shared.get().work.owner() {
             let _unit = owner.retire(irql);
@@ -163,7 +173,7 @@ impl Driver for PeerState {
                 .and_then(|input| PeerStartRequest::from_bytes(&input).map_err(rundown_abi::WireError::status))
                 .and_then(|settings| self.start_worker(settings, irql))
                 .map(|()| None),
-            PeerIoctl::Stop if self.stop_worker() => Ok(Some(self.counts().snapshot())),
+            PeerIoctl::Stop if self.stop_worker(irql) => Ok(Some(self.counts().snapshot())),
             PeerIoctl::Stop => Err(NtStatus::INVALID_DEVICE_STATE),
             PeerIoctl::Stats => Ok(Some(self.counts().snapshot())),
         };

@@ -9,7 +9,6 @@ use rundown::irql::{AtMost, Dispatch, Irql, Passive};
 use rundown_abi::peer::{PeerMode, PeerStartRequest, PeerStats, is_consistent};
 use rundown_abi::{MAX_PAYLOAD, NtStatus};
 use rundown_wdm::ThreadMain;
-use rundown_wdm::sleep_us as pause_us;
 use rundown_wdm::timer::{DpcRoutine, with_periodic_dpc};
 
 use crate::owner_link::OwnerLink;
@@ -90,30 +89,39 @@ impl ThreadMain for Worker {
 }
 
 impl Worker {
+    /// Pauses up to `microseconds` (at most [`PeerStartRequest::MAX_WAIT_US`]); PEER_STOP and the
+    /// unload cut it short. They set `stop` before they signal, so a pause that starts after the
+    /// signal was taken sees `stop` and does not start.
+    fn pause_us(&self, microseconds: u32, irql: &Irql<Passive>) {
+        if microseconds != 0 && !self.shared.counts.stop.load(SeqCst) {
+            let _woken = self.shared.wake.wait_us(microseconds, irql);
+        }
+    }
+
     /// Thread mode: the loop, at PASSIVE_LEVEL, until asked to stop or run down.
     fn run_loop(&self, link: &OwnerLink, irql: &Irql<Passive>) {
-        let Shared { work, counts } = self.shared;
+        let Shared { work, counts, .. } = self.shared;
         while !counts.stop.load(SeqCst) {
             let Some(working) = work.try_access(irql) else { break };
-            let acquired = iteration(link, counts, irql, || pause_us(self.settings.hold_us, irql));
+            let acquired = iteration(link, counts, irql, || self.pause_us(self.settings.hold_us, irql));
             drop(working);
             if !acquired {
                 // A rotation is running the object down; give it a moment.
-                pause_us(100, irql);
+                self.pause_us(100, irql);
             }
-            pause_us(self.settings.pause_us, irql);
+            self.pause_us(self.settings.pause_us, irql);
         }
     }
 
     /// Dispatch mode: one iteration per expiry of a periodic timer, in its DPC, until asked to
     /// stop; the timer is cancelled and its DPCs flushed before this returns.
     fn run_in_dpc(&self, link: &OwnerLink, irql: &Irql<Passive>) {
-        let Shared { work, counts } = self.shared;
+        let Shared { work, counts, .. } = self.shared;
         let Some(working) = work.try_access(irql) else { return };
         let routine = DispatchIterations { link, counts };
         let ran = with_periodic_dpc(&routine, self.settings.period_ms(), irql, || {
             while !counts.stop.load(SeqCst) {
-                pause_us(10_000, irql);
+                self.pause_us(10_000, irql);
             }
         });
         if ran.is_none() {

@@ -14,7 +14,8 @@
 //!
 //! [`PeerMode`] chooses where the iterations run: on the worker's system thread at
 //! PASSIVE_LEVEL, or in a periodic timer's DPC at DISPATCH_LEVEL (the worker thread then only
-//! gets the interface, sets the timer, and stops it). PEER_START with an unknown mode answers
+//! gets the interface, sets the timer, and stops it). PEER_START with an unknown mode, or a
+//! `hold_us` or `pause_us` over [`PeerStartRequest::MAX_WAIT_US`] (one second), answers
 //! `STATUS_INVALID_PARAMETER`.
 //!
 //! PEER_START while running and PEER_STOP while stopped answer `STATUS_INVALID_DEVICE_STATE`;
@@ -137,6 +138,32 @@ pub struct PeerStartRequest {
 impl PeerStartRequest {
     /// Bytes on the wire.
     pub const SIZE: usize = 12;
+
+    /// The longest `hold_us` and `pause_us` the peer accepts: one second. The worker holds the
+    /// owner's protection for `hold_us`, and a rotation waits that long; a longer value is
+    /// `STATUS_INVALID_PARAMETER`.
+    ///
+    /// ```
+    /// use rundown_abi::peer::PeerStartRequest;
+    /// assert_eq!(PeerStartRequest::MAX_WAIT_US, 1_000_000);
+    /// ```
+    pub const MAX_WAIT_US: u32 = 1_000_000;
+
+    /// Whether the mode is known and both waits are at most [`Self::MAX_WAIT_US`]: what the peer
+    /// accepts.
+    ///
+    /// ```
+    /// use rundown_abi::peer::{PeerMode, PeerStartRequest};
+    /// let request = PeerStartRequest { hold_us: 1_000_000, pause_us: 0, mode: PeerMode::THREAD };
+    /// assert!(request.is_valid());
+    /// assert!(!PeerStartRequest { hold_us: 1_000_001, ..request }.is_valid());
+    /// assert!(!PeerStartRequest { pause_us: u32::MAX, ..request }.is_valid());
+    /// assert!(!PeerStartRequest { mode: PeerMode(7), ..request }.is_valid());
+    /// ```
+    #[must_use]
+    pub const fn is_valid(&self) -> bool {
+        self.mode.name().is_some() && self.hold_us <= Self::MAX_WAIT_US && self.pause_us <= Self::MAX_WAIT_US
+    }
 
     /// The little-endian wire form.
     #[must_use]

@@ -179,10 +179,15 @@ impl FakePeer {
         ioctl.check_lengths(input.len(), output_len).map_err(NtStatus::from)?;
         match ioctl {
             PeerIoctl::Start => {
+                // The real peer's order: the request's values, then the loop's state.
+                let request = PeerStartRequest::from_bytes(input).map_err(NtStatus::from)?;
+                if !request.is_valid() {
+                    return Err(NtStatus::INVALID_PARAMETER);
+                }
                 if self.stats.running != 0 {
                     return Err(NtStatus::INVALID_DEVICE_STATE);
                 }
-                self.started_with = Some(PeerStartRequest::from_bytes(input).map_err(NtStatus::from)?);
+                self.started_with = Some(request);
                 self.stats.running = 1;
                 Ok(Vec::new())
             }

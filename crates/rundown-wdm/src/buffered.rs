@@ -9,7 +9,12 @@
 
 use core::ops::Deref;
 
+use wdk_sys::{IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, METHOD_BUFFERED};
+
 use crate::Irp;
+
+/// The two low bits of an I/O control code: its transfer type.
+const TRANSFER_TYPE_MASK: u32 = 3;
 
 /// `Parameters.DeviceIoControl` of a DEVICE_CONTROL or INTERNAL_DEVICE_CONTROL request.
 ///
@@ -74,24 +79,31 @@ impl<const N: usize> Deref for InputCopy<N> {
 }
 
 impl Irp {
-    /// METHOD_BUFFERED's system buffer, `len` bytes of it: `None` for a null buffer and a
-    /// non-zero `len`.
-    fn system_buffer(&mut self, len: usize) -> Option<&mut [u8]> {
-        if len == 0 {
-            return Some(&mut []);
+    /// The request's parameters if it is a METHOD_BUFFERED DEVICE_CONTROL or
+    /// INTERNAL_DEVICE_CONTROL: only then is `SystemBuffer` `max(input, output)` bytes. The caller
+    /// picks the code's transfer type, so a METHOD_IN_DIRECT/OUT_DIRECT code (a system buffer of
+    /// only the input's length) or METHOD_NEITHER (none) must not reach the buffer.
+    fn buffered_request(&self) -> Option<IoControl> {
+        let major = u32::from(self.major_function());
+        if major != IRP_MJ_DEVICE_CONTROL && major != IRP_MJ_INTERNAL_DEVICE_CONTROL {
+            return None;
         }
+        let request = self.io_control();
+        (request.code & TRANSFER_TYPE_MASK == METHOD_BUFFERED).then_some(request)
+    }
+
+    /// METHOD_BUFFERED's system buffer, or null.
+    fn system_buffer(&self) -> *mut u8 {
         // SAFETY: a valid IRP (the `Irp` invariant); only `AssociatedIrp` is borrowed, which
         // nobody else changes while the driver owns the IRP.
         let associated = unsafe { &(*self.as_ptr()).AssociatedIrp };
-        // SAFETY: METHOD_BUFFERED requests use `SystemBuffer`.
-        let buffer = unsafe { associated.SystemBuffer }.cast::<u8>();
-        // SAFETY: METHOD_BUFFERED: a non-null system buffer holds max(input, output) bytes, so
-        // `len` (one of them) bytes, valid until completion; `&mut self` lends them once.
-        (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer, len) })
+        // SAFETY: METHOD_BUFFERED requests (`buffered_request`) use `SystemBuffer`.
+        unsafe { associated.SystemBuffer }.cast::<u8>()
     }
 
     /// METHOD_BUFFERED's input, copied out: the first `min(InputBufferLength, N)` bytes of the
-    /// system buffer. `None` if the I/O manager gave no buffer for a non-zero length.
+    /// system buffer. `None` if the request is not a METHOD_BUFFERED DEVICE_CONTROL or
+    /// INTERNAL_DEVICE_CONTROL, or the I/O manager gave no buffer for a non-zero length.
     ///
     /// ```
     /// use rundown_wdm::Irp;
@@ -103,12 +115,21 @@ impl Irp {
     /// ```
     #[must_use]
     pub fn buffered_input<const N: usize>(&mut self) -> Option<InputCopy<N>> {
-        let input_len = self.io_control().input_len;
-        self.system_buffer(input_len).map(|input| InputCopy::new(input))
+        let request = self.buffered_request()?;
+        if request.input_len == 0 {
+            return Some(InputCopy::new(&[]));
+        }
+        let buffer = self.system_buffer();
+        // SAFETY: METHOD_BUFFERED (checked): a non-null system buffer holds max(input, output)
+        // bytes, the first `input_len` of them the caller's input, valid until completion.
+        (!buffer.is_null()).then(|| InputCopy::new(unsafe { core::slice::from_raw_parts(buffer, request.input_len) }))
     }
 
     /// METHOD_BUFFERED's output: the first `OutputBufferLength` bytes of the system buffer, which
-    /// overwrite the input. `None` if there is no buffer for a non-zero length.
+    /// overwrite the input. Bytes past the input are zeroed first (the I/O manager copies in only
+    /// the input), so every byte lent is initialized and a short reply leaks nothing stale.
+    /// `None` if the request is not a METHOD_BUFFERED DEVICE_CONTROL or INTERNAL_DEVICE_CONTROL,
+    /// or there is no buffer for a non-zero length.
     ///
     /// ```
     /// use rundown_wdm::Irp;
@@ -120,8 +141,28 @@ impl Irp {
     /// ```
     #[must_use]
     pub fn buffered_output(&mut self) -> Option<&mut [u8]> {
-        let output_len = self.io_control().output_len;
-        self.system_buffer(output_len)
+        let request = self.buffered_request()?;
+        if request.output_len == 0 {
+            return Some(&mut []);
+        }
+        let buffer = self.system_buffer();
+        if buffer.is_null() {
+            return None;
+        }
+        if !self.output_zeroed {
+            let initialized = request.input_len.min(request.output_len);
+            // SAFETY: METHOD_BUFFERED (checked): the buffer holds max(input, output) bytes, so
+            // `initialized` (at most `output_len`) stays inside it.
+            let tail = unsafe { buffer.add(initialized) };
+            // SAFETY: the `output_len - initialized` bytes from there are the buffer's too; they
+            // are written before any reference to them, once (a second call must not wipe a
+            // reply written through the first).
+            unsafe { tail.write_bytes(0, request.output_len - initialized) };
+            self.output_zeroed = true;
+        }
+        // SAFETY: as above, now all initialized, valid until completion; `&mut self` lends them
+        // once.
+        Some(unsafe { core::slice::from_raw_parts_mut(buffer, request.output_len) })
     }
 
     /// METHOD_BUFFERED's input, copied out first ([`buffered_input`](Self::buffered_input)), and

@@ -1,5 +1,5 @@
 //! Pending an IRP and letting Windows cancel it: `IoMarkIrpPending`, `IoSetCancelRoutine` with a
-//! cancel routine that calls [`Driver::cancel`](crate::Driver::cancel), `Irp->Cancel`.
+//! cancel routine that calls [`Cancel::cancel`], `Irp->Cancel`.
 //!
 //! The usual dance, under the lock of the queue that keeps the IRP: [`Irp::set_cancel`], then if
 //! [`Irp::cancel_requested`] and [`Irp::clear_cancel`] gives the routine back, complete the IRP
@@ -9,13 +9,48 @@
 //! already running, does.
 
 use core::ffi::c_void;
+use core::sync::atomic::AtomicPtr;
 use core::sync::atomic::Ordering::SeqCst;
-use core::sync::atomic::{AtomicBool, AtomicPtr};
 
 use wdk_sys::{DRIVER_CANCEL, PIRP};
 
 use crate::wdk_values::SL_PENDING_RETURNED;
-use crate::{Irp, Loadable};
+use rundown::irql::{Dispatch, Irql};
+
+use crate::{Driver, Irp, Loadable};
+
+/// A driver that pends IRPs with a cancel routine ([`Irp::set_cancel`] takes only such a
+/// driver): it must complete the IRP the routine ran for, or its caller waits for ever (and on
+/// Windows the handle's CLOSE, and so the unload, never comes).
+///
+/// ```
+/// # use rundown::irql::{Dispatch, Irql, Passive};
+/// # use rundown_abi::NtStatus;
+/// # use rundown_wdm::{Cancel, Driver, DriverObject, IrpId, RegistryPath};
+/// # struct Demo;
+/// # impl Driver for Demo {
+/// #     const NAME: &'static str = "demo";
+/// #     type File = Box<u32>;
+/// #     type ControlLevel = Passive;
+/// #     fn init(_: &mut DriverObject<'_>, _: RegistryPath<'_>, _: &Irql<Passive>) -> Result<Self, NtStatus> {
+/// #         Ok(Self)
+/// #     }
+/// # }
+/// impl Cancel for Demo {
+///     fn cancel(&self, irp: IrpId, _irql: &mut Irql<Dispatch>) {
+///         // Take the IRP whose `id()` is `irp` out of the queue that keeps it, then
+///         // `complete(NtStatus::CANCELLED, 0)` it.
+///         rundown_wdm::trace!("demo: {irp:?} cancelled");
+///     }
+/// }
+/// ```
+pub trait Cancel: Driver {
+    /// The cancel routine [`Irp::set_cancel`] installed ran for the IRP `irp` (`IoCancelIrp`,
+    /// with the cancel spin lock already released): find it where it is kept and complete it
+    /// `STATUS_CANCELLED`. A driver that pends IRPs completes them all before
+    /// [`stop`](Driver::stop) returns, so this always reaches the state.
+    fn cancel(&self, irp: IrpId, irql: &mut Irql<Dispatch>);
+}
 
 /// Which IRP a cancel routine was called for: compare it with [`Irp::id`].
 ///
@@ -50,6 +85,7 @@ impl Irp {
     /// }
     /// ```
     pub fn mark_pending(&mut self) {
+        self.marked_pending = true;
         let location = self.current_location();
         // SAFETY: this driver's stack location, valid while the driver owns the IRP (the `Irp`
         // invariant), whose `Control` it may set; nobody else writes it meanwhile.
@@ -67,15 +103,15 @@ impl Irp {
     }
 
     /// `IoSetCancelRoutine(Irp, <D's cancel routine>)`: from now on `IoCancelIrp` calls
-    /// [`Driver::cancel`](crate::Driver::cancel) of the loaded `D` with this IRP's
+    /// [`Cancel::cancel`] of the loaded `D` with this IRP's
     /// [`id`](Self::id).
     ///
     /// ```
-    /// use rundown_wdm::{Irp, Loadable};
+    /// use rundown_wdm::{Cancel, Irp, Loadable};
     ///
     /// /// Arms `irp` for `D`; false if it was cancelled already (complete it then).
     /// # // Defined, never called: the host that runs the doctests has no I/O manager.
-    /// fn arm<D: Loadable>(irp: &mut Irp) -> bool {
+    /// fn arm<D: Loadable + Cancel>(irp: &mut Irp) -> bool {
     ///     irp.set_cancel::<D>();
     ///     if irp.cancel_requested() && irp.clear_cancel() {
     ///         return false;
@@ -84,7 +120,7 @@ impl Irp {
     ///     true
     /// }
     /// ```
-    pub fn set_cancel<D: Loadable>(&mut self) {
+    pub fn set_cancel<D: Loadable + Cancel>(&mut self) {
         let routine: DRIVER_CANCEL = Some(crate::dispatch::cancel::<D>);
         let raw = routine.map_or(core::ptr::null_mut(), |routine| routine as *mut c_void);
         self.cancel_routine().swap(raw, SeqCst);
@@ -126,11 +162,14 @@ impl Irp {
     #[must_use]
     pub fn cancel_requested(&self) -> bool {
         // SAFETY: the IRP is ours (the `Irp` invariant), so the field's address is valid.
-        let address = unsafe { &raw mut (*self.as_ptr()).Cancel };
-        // SAFETY: `IoCancelIrp` sets the `BOOLEAN` from another thread, so it is read as an
-        // atomic byte (0 or 1, a valid `bool`), for as long as the IRP is ours (`&self`).
-        let flag = unsafe { AtomicBool::from_ptr(address.cast()) };
-        flag.load(SeqCst)
+        let address = unsafe { &raw const (*self.as_ptr()).Cancel };
+        // `IoCancelIrp` sets the `BOOLEAN` with a plain byte store (under the cancel spin lock)
+        // from another thread, so this is C's `READ_ONCE`: a volatile byte load, which cannot
+        // tear and is not cached across the `IoSetCancelRoutine` exchange (a full barrier) that
+        // comes before it in the pending dance.
+        // SAFETY: valid and aligned for a byte read for as long as the IRP is ours (`&self`).
+        let flag = unsafe { address.read_volatile() };
+        flag != 0
     }
 
     /// The IRP's identity, which its cancel routine is called with.

@@ -12,7 +12,7 @@ use wdk_sys::ntddk::IoReleaseCancelSpinLock;
 use wdk_sys::{NTSTATUS, PDEVICE_OBJECT, PIRP};
 
 use crate::file_object::{FileObject, Slot};
-use crate::{ControlLevel, Driver, FileContext, ForeignOwnable, Irp, IrpId, Loadable};
+use crate::{Cancel, ControlLevel, Driver, FileContext, ForeignOwnable, Irp, IrpId, Loadable};
 
 /// Completes a request that came before DriverEntry finished or after DriverUnload began.
 fn refuse(irp: Irp) -> NTSTATUS {
@@ -117,10 +117,14 @@ fn detach<D: Loadable>(file: FileObject, irql: &mut Irql<impl AtMost<Dispatch>>)
 /// # Safety
 /// Called by the I/O manager only.
 pub(crate) unsafe extern "C" fn device_control<D: Loadable>(_device: PDEVICE_OBJECT, irp: PIRP) -> NTSTATUS {
-    // SAFETY: the dispatch routine for IRP_MJ_DEVICE_CONTROL of `D`, entered at its level.
-    let mut irql = unsafe { D::ControlLevel::enter_device_control() };
+    // SAFETY: the dispatch routine for IRP_MJ_DEVICE_CONTROL of `D`.
+    let irql = unsafe { D::ControlLevel::enter_device_control() };
     // SAFETY: the I/O manager's IRP, completed or pended by the driver.
     let irp = unsafe { Irp::from_raw(irp) };
+    let Some(mut irql) = irql else {
+        // Sent above the driver's declared level by a kernel caller.
+        return irp.complete(NtStatus::INVALID_DEVICE_STATE, 0).raw();
+    };
     let Some(state) = D::cell().enter(&irql) else { return refuse(irp) };
     // The method may complete the IRP, which drops the I/O manager's reference on the file object,
     // while it still borrows the context: this reference keeps CLOSE away until it returned.
@@ -151,11 +155,11 @@ pub(crate) unsafe extern "C" fn internal_device_control<D: Loadable>(_device: PD
 }
 
 /// The cancel routine [`Irp::set_cancel`] installs: releases the cancel spin lock, then
-/// [`Driver::cancel`].
+/// [`Cancel::cancel`].
 ///
 /// # Safety
 /// Called by the I/O manager only, holding the cancel spin lock.
-pub(crate) unsafe extern "C" fn cancel<D: Loadable>(_device: PDEVICE_OBJECT, irp: PIRP) {
+pub(crate) unsafe extern "C" fn cancel<D: Loadable + Cancel>(_device: PDEVICE_OBJECT, irp: PIRP) {
     // SAFETY: a cancel routine's IRP is valid until completed, which cannot happen before this
     // routine hands it on; `CancelIrql` was saved by IoAcquireCancelSpinLock.
     let cancel_irql = unsafe { (*irp).CancelIrql };

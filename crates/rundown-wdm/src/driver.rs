@@ -14,15 +14,15 @@
 //! | IRP_MJ_CLOSE | [`close`](Driver::close) | `Passive` |
 //! | IRP_MJ_DEVICE_CONTROL | [`device_control`](Driver::device_control) | [`Driver::ControlLevel`] |
 //! | IRP_MJ_INTERNAL_DEVICE_CONTROL | [`internal_device_control`](Driver::internal_device_control) | `Dispatch` |
-//! | a pended IRP's cancellation | [`cancel`](Driver::cancel) | `Dispatch` |
+//! | a pended IRP's cancellation | [`cancel`](Cancel::cancel) | `Dispatch` |
 //!
 //! Each method has a default that answers `STATUS_INVALID_DEVICE_REQUEST`, as the I/O manager
 //! does for a request a driver has no routine for.
 
-use rundown::irql::{AtMost, Dispatch, DispatchEntryPoint, Irql, Level, Passive, PassiveEntryPoint};
+use rundown::irql::{AtMost, Dispatch, DispatchEntryPoint, Irql, Level, Passive};
 use rundown_abi::NtStatus;
 
-use crate::{Completion, DriverCell, DriverObject, ForeignOwnable, Irp, IrpId, RegistryPath};
+use crate::{Completion, DriverCell, DriverObject, ForeignOwnable, Irp, RegistryPath};
 
 /// What a request borrows of its file object's context: `&FileContext<D>`.
 pub type FileContext<D> = <<D as Driver>::File as ForeignOwnable>::Target;
@@ -85,7 +85,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -110,7 +110,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -136,7 +136,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -161,7 +161,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -188,7 +188,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -213,7 +213,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -239,7 +239,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -265,7 +265,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -296,7 +296,7 @@ pub trait Driver: Sized + Send + Sync + 'static {
     /// ```
     /// # use rundown::irql::{Dispatch, Irql, Passive};
     /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
+    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, RegistryPath};
     /// # struct Demo(core::sync::atomic::AtomicU32);
     /// # impl Driver for Demo {
     /// #     const NAME: &'static str = "demo";
@@ -318,34 +318,6 @@ pub trait Driver: Sized + Send + Sync + 'static {
     ) -> Completion {
         let _ = (file, irql);
         irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
-    }
-
-    /// The cancel routine [`Irp::set_cancel`] installed ran for the IRP `irp` (`IoCancelIrp`,
-    /// with the cancel spin lock already released): find it where it is kept and complete it
-    /// `STATUS_CANCELLED`. A driver that pends IRPs completes them all before [`stop`](Self::stop)
-    /// returns, so this always reaches the state.
-    ///
-    /// ```
-    /// # use rundown::irql::{Dispatch, Irql, Passive};
-    /// # use rundown_abi::NtStatus;
-    /// # use rundown_wdm::{Completion, Driver, DriverObject, Irp, IrpId, RegistryPath};
-    /// # struct Demo(core::sync::atomic::AtomicU32);
-    /// # impl Driver for Demo {
-    /// #     const NAME: &'static str = "demo";
-    /// #     type File = Box<u32>;
-    /// #     type ControlLevel = Passive;
-    /// #     fn init(_: &mut DriverObject<'_>, _: RegistryPath<'_>, _: &Irql<Passive>) -> Result<Self, NtStatus> {
-    /// #         Ok(Self(Default::default()))
-    /// #     }
-    /// fn cancel(&self, irp: IrpId, _irql: &mut Irql<Dispatch>) {
-    ///     // Take the IRP whose `id()` is `irp` out of the queue that keeps it, then
-    ///     // `complete(NtStatus::CANCELLED, 0)` it.
-    ///     rundown_wdm::trace!("demo: {irp:?} cancelled");
-    /// }
-    /// # }
-    /// ```
-    fn cancel(&self, irp: IrpId, irql: &mut Irql<Dispatch>) {
-        let _ = (irp, irql);
     }
 }
 
@@ -398,27 +370,30 @@ pub trait Loadable: Driver {
 /// served_at::<Dispatch>();
 /// ```
 pub trait ControlLevel: Level + AtMost<Dispatch> + Sized {
-    /// The token DEVICE_CONTROL's dispatch routine starts with.
+    /// The token DEVICE_CONTROL's dispatch routine starts with, or `None` if the request came
+    /// above this level (the dispatch routine then refuses it with
+    /// `STATUS_INVALID_DEVICE_STATE`).
     ///
     /// # Safety
     /// Called at the start of the dispatch routine for IRP_MJ_DEVICE_CONTROL of a driver whose
     /// [`Driver::ControlLevel`] is `Self`.
     #[doc(hidden)]
-    unsafe fn enter_device_control() -> Irql<Self>;
+    unsafe fn enter_device_control() -> Option<Irql<Self>>;
 }
 
 impl ControlLevel for Passive {
-    unsafe fn enter_device_control() -> Irql<Self> {
-        // SAFETY: the driver declared its DEVICE_CONTROL requests to come at PASSIVE_LEVEL
-        // (caller): a top-level driver's, in the sender's thread.
-        unsafe { Irql::entered_at(PassiveEntryPoint::TopLevelDeviceControl) }
+    /// Read, not assumed: user mode's requests reach a top-level driver at PASSIVE_LEVEL, but any
+    /// kernel component may call `IoCallDriver` up to DISPATCH_LEVEL, and a PASSIVE token there
+    /// would let the driver wait at DISPATCH_LEVEL.
+    unsafe fn enter_device_control() -> Option<Irql<Self>> {
+        Irql::check()
     }
 }
 
 impl ControlLevel for Dispatch {
-    unsafe fn enter_device_control() -> Irql<Self> {
+    unsafe fn enter_device_control() -> Option<Irql<Self>> {
         // SAFETY: IoCallDriver runs dispatch routines at its caller's IRQL, at most
         // DISPATCH_LEVEL.
-        unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::DeviceControl) }
+        Some(unsafe { Irql::dispatch_entered_at(DispatchEntryPoint::DeviceControl) })
     }
 }

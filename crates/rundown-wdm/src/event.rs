@@ -116,4 +116,31 @@ impl SynchronizationEvent {
             )
         };
     }
+
+    /// Waits until the event is signalled or `microseconds` pass (`KeWaitForSingleObject` with a
+    /// relative timeout): true if it was signalled. A sleep that a signal cuts short, unlike
+    /// [`sleep_us`](crate::sleep_us).
+    ///
+    /// ```
+    /// use rundown::irql::{Irql, Passive};
+    /// use rundown_wdm::SynchronizationEvent;
+    ///
+    /// # // Defined, never called: the host that runs the doctests has no kernel.
+    /// /// Pauses up to 10 ms; false when `stop` cut the pause short.
+    /// fn pause(stop: &SynchronizationEvent, irql: &Irql<Passive>) -> bool {
+    ///     !stop.wait_us(10_000, irql)
+    /// }
+    /// ```
+    #[must_use = "true means the event was signalled"]
+    pub fn wait_us(&self, microseconds: u32, irql: &Irql<impl AtMost<Apc>>) -> bool {
+        let _ = irql;
+        // Relative, in 100 ns units.
+        let mut timeout = wdk_sys::LARGE_INTEGER { QuadPart: -10 * i64::from(microseconds) };
+        // SAFETY: initialized and in place (invariant); a wait with a valid timeout at <=
+        // APC_LEVEL (the token says so).
+        let status = unsafe {
+            KeWaitForSingleObject(self.raw.get().cast(), _KWAIT_REASON::Executive, KERNEL_MODE, FALSE, &raw mut timeout)
+        };
+        status == wdk_sys::STATUS_SUCCESS
+    }
 }

@@ -9,8 +9,12 @@
 use core::ffi::c_void;
 use core::ptr::NonNull;
 
-use wdk_sys::FILE_OBJECT;
-use wdk_sys::ntddk::{ObfDereferenceObject, ObfReferenceObject};
+#[cfg(feature = "ntoskrnl")]
+use wdk_sys::ntddk::ObDereferenceObjectDeferDelete;
+#[cfg(not(feature = "ntoskrnl"))]
+use wdk_sys::ntddk::ObfDereferenceObject;
+use wdk_sys::ntddk::ObfReferenceObject;
+use wdk_sys::{FILE_OBJECT, PVOID};
 
 use crate::FileKey;
 
@@ -98,8 +102,34 @@ pub(crate) struct Held(FileObject);
 
 impl Drop for Held {
     fn drop(&mut self) {
-        // SAFETY: the reference `hold` took (invariant), dropped once; callable at IRQL <=
-        // DISPATCH_LEVEL (a last reference dropped there is deleted later, by a worker thread).
-        let _count = unsafe { ObfDereferenceObject(self.0.raw.as_ptr().cast()) };
+        // SAFETY: the reference `hold` took (invariant), dropped once, at IRQL <= DISPATCH_LEVEL.
+        unsafe { dereference(self.0.raw.as_ptr().cast()) };
     }
+}
+
+/// Drops one reference on `object`. On Windows it may be the last one: the handle was closed and
+/// the request completed while the dispatch routine ran. `ObDereferenceObjectDeferDelete` then
+/// hands the deletion (the CLOSE, and an unload the I/O manager deferred until it) to a worker
+/// thread, so none of it starts on the stack of a dispatch routine that must still return
+/// through the driver's image.
+///
+/// # Safety
+/// The caller owns one reference on `object` and gives it up; IRQL <= DISPATCH_LEVEL.
+#[cfg(feature = "ntoskrnl")]
+unsafe fn dereference(object: PVOID) {
+    // SAFETY: forwarded from the caller.
+    unsafe { ObDereferenceObjectDeferDelete(object) };
+}
+
+/// Wine accommodation: Wine 8's ntoskrnl.exe has no `ObDereferenceObjectDeferDelete` (an image
+/// importing it does not load), and Wine calls DriverUnload with handles open, never deferring
+/// it to a last dereference, so the window the Windows build closes does not exist there.
+///
+/// # Safety
+/// The caller owns one reference on `object` and gives it up; IRQL <= DISPATCH_LEVEL.
+#[cfg(not(feature = "ntoskrnl"))]
+unsafe fn dereference(object: PVOID) {
+    // SAFETY: forwarded from the caller; a last reference dropped at DISPATCH_LEVEL is deleted
+    // later by a worker thread.
+    let _count = unsafe { ObfDereferenceObject(object) };
 }

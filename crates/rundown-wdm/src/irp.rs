@@ -4,13 +4,18 @@
 
 use core::ptr::NonNull;
 
-use rundown_abi::NtStatus;
+use core::mem::offset_of;
+
+use rundown_abi::{InterfaceHeader, NtStatus, RundownInterface};
 use wdk_sys::ntddk::IofCompleteRequest;
-use wdk_sys::{IO_STACK_LOCATION, IRP, PIRP};
+use wdk_sys::{IO_STACK_LOCATION, IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, PIRP};
 
 use crate::file_object::FileObject;
 use crate::wdk_values::{IO_NO_INCREMENT, USER_MODE};
 use crate::{Completion, FileKey, IoControl};
+
+/// `STATUS_INTERNAL_ERROR`: what a completion with `STATUS_PENDING` becomes.
+const INTERNAL_ERROR: NtStatus = NtStatus::from_raw(wdk_sys::STATUS_INTERNAL_ERROR);
 
 /// An IRP this driver must complete exactly once: the `complete*` methods consume it.
 ///
@@ -38,6 +43,11 @@ use crate::{Completion, FileKey, IoControl};
 #[must_use = "an IRP that is neither completed nor pended hangs its caller"]
 pub struct Irp {
     raw: NonNull<IRP>,
+    /// [`mark_pending`](Self::mark_pending) was called: the dispatch routine must return
+    /// `STATUS_PENDING` whatever the IRP is completed with.
+    pub(crate) marked_pending: bool,
+    /// [`buffered_output`](Self::buffered_output) zeroed the output's tail already.
+    pub(crate) output_zeroed: bool,
 }
 
 // SAFETY: an IRP may be completed from any thread (the owner thread completes pended ROTATEs).
@@ -52,7 +62,11 @@ impl Irp {
     /// If `irp` is null, which the I/O manager never passes.
     pub(crate) unsafe fn from_raw(irp: PIRP) -> Self {
         // INVARIANT: the caller's IRP.
-        Self { raw: NonNull::new(irp).expect("the I/O manager passes a non-null IRP") }
+        Self {
+            raw: NonNull::new(irp).expect("the I/O manager passes a non-null IRP"),
+            marked_pending: false,
+            output_zeroed: false,
+        }
     }
 
     /// The IRP, valid and not completed while `self` lives (invariant). Its fields are reached in
@@ -79,6 +93,11 @@ impl Irp {
         // SAFETY: the I/O manager set it to this driver's location before dispatching, and it
         // lives as long as the IRP.
         unsafe { self.current_location().as_ref() }.expect("a dispatched IRP has a current stack location")
+    }
+
+    /// `IRP_MJ_*`: which request this is.
+    pub(crate) fn major_function(&self) -> u8 {
+        self.stack().MajorFunction
     }
 
     /// The file object the request came through (none for some kernel-built requests).
@@ -163,39 +182,48 @@ impl Irp {
         }
     }
 
-    /// Completes the request successfully with `value`'s bytes as its output (a C structure, a
-    /// function table), or with `STATUS_BUFFER_TOO_SMALL` if the output buffer is shorter.
-    /// Padding bytes of `T` are copied as they are, so use it for kernel-mode callers or
-    /// padding-free types.
+    /// Completes GET_INTERFACE successfully with `table` as its output, or with
+    /// `STATUS_BUFFER_TOO_SMALL` if the output buffer is shorter. The WDK's `INTERFACE` header has
+    /// 4 padding bytes (after `Version`); they are written as zeros, so no stale stack bytes go
+    /// out with the table.
     ///
     /// ```
+    /// use rundown_abi::RundownInterface;
     /// use rundown_wdm::{Completion, Irp};
     ///
-    /// #[derive(Clone, Copy)]
-    /// #[repr(C)]
-    /// struct Pair { low: u32, high: u32 }
-    ///
     /// # // Defined, never called: the host that runs the doctests has no I/O manager.
-    /// fn reply(irp: Irp) -> Completion {
-    ///     irp.complete_with_value(&Pair { low: 1, high: 2 })
+    /// fn reply(irp: Irp, table: &RundownInterface) -> Completion {
+    ///     irp.complete_with_interface(table)
     /// }
     /// ```
-    pub fn complete_with_value<T: Copy>(mut self, value: &T) -> Completion {
-        let size = size_of::<T>();
-        match self.buffered_output().and_then(|output| output.get_mut(..size)) {
+    pub fn complete_with_interface(mut self, table: &RundownInterface) -> Completion {
+        const SIZE: usize = size_of::<RundownInterface>();
+        // The header's one gap: after `version`, up to `context`.
+        const GAP: core::ops::Range<usize> =
+            offset_of!(InterfaceHeader, version) + size_of::<u16>()..offset_of!(InterfaceHeader, context);
+        match self.buffered_output().and_then(|output| output.get_mut(..SIZE)) {
             Some(output) => {
-                // SAFETY: `output` has room for a `T` (`size` bytes) and `write_unaligned` accepts
-                // any alignment; `T: Copy` has no drop to skip. The bytes written are never read
-                // here.
-                unsafe { output.as_mut_ptr().cast::<T>().write_unaligned(*value) };
-                self.complete(NtStatus::SUCCESS, size)
+                // SAFETY: `output` has room for the table (`SIZE` bytes) and `write_unaligned`
+                // accepts any alignment; the table is `Copy`, with no drop to skip.
+                unsafe { output.as_mut_ptr().cast::<RundownInterface>().write_unaligned(*table) };
+                // The typed write leaves the padding unspecified: overwritten as plain bytes.
+                output[GAP].fill(0);
+                self.complete(NtStatus::SUCCESS, SIZE)
             }
             None => self.complete(NtStatus::BUFFER_TOO_SMALL, 0),
         }
     }
 
     /// Completes the request with `status` and `information` (bytes of output, for a success),
-    /// and gives what the dispatch routine returns.
+    /// and gives what the dispatch routine returns: `status`, or `STATUS_PENDING` if the IRP was
+    /// [marked pending](Self::mark_pending) (Windows's rule: a routine that marked its IRP returns
+    /// `STATUS_PENDING`, even when it completed the IRP itself).
+    ///
+    /// Before completing it takes the cancel routine back (`IoSetCancelRoutine(Irp, NULL)`), so a
+    /// cancellation that comes now cannot call the routine for an IRP being completed. A DEVICE_CONTROL's
+    /// `information` is cut to `OutputBufferLength` (the I/O manager copies that many bytes to the
+    /// caller), and `STATUS_PENDING`, which no IRP completes with, becomes
+    /// `STATUS_INTERNAL_ERROR` (and a debug assertion).
     ///
     /// ```
     /// use rundown_abi::NtStatus;
@@ -206,7 +234,17 @@ impl Irp {
     ///     irp.complete(NtStatus::INVALID_DEVICE_REQUEST, 0)
     /// }
     /// ```
-    pub fn complete(self, status: NtStatus, information: usize) -> Completion {
+    pub fn complete(mut self, status: NtStatus, information: usize) -> Completion {
+        debug_assert!(status != Completion::PENDING.status(), "an IRP completed with STATUS_PENDING");
+        let status = if status == Completion::PENDING.status() { INTERNAL_ERROR } else { status };
+        let information = match self.buffered_request_lengths() {
+            Some(output_len) => information.min(output_len),
+            None => information,
+        };
+        // Whoever completes outside the cancel routine must have taken the routine back first
+        // (`clear_cancel`); this closes the window for a caller that did not.
+        let _ = self.clear_cancel();
+        let marked_pending = self.marked_pending;
         let irp = self.as_ptr();
         // SAFETY: the IRP is still ours (invariant); only `IoStatus` is borrowed, which nobody
         // else touches before completion.
@@ -215,6 +253,14 @@ impl Irp {
         io_status.Information = information as u64;
         // SAFETY: completed exactly once: `self` is consumed.
         unsafe { IofCompleteRequest(irp, IO_NO_INCREMENT) };
-        Completion::completed(status)
+        if marked_pending { Completion::PENDING } else { Completion::completed(status) }
+    }
+
+    /// A DEVICE_CONTROL's or INTERNAL_DEVICE_CONTROL's `OutputBufferLength`; `None` for other
+    /// requests.
+    fn buffered_request_lengths(&self) -> Option<usize> {
+        let major = u32::from(self.major_function());
+        (major == IRP_MJ_DEVICE_CONTROL || major == IRP_MJ_INTERNAL_DEVICE_CONTROL)
+            .then(|| self.io_control().output_len)
     }
 }

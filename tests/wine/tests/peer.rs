@@ -150,6 +150,41 @@ fn the_peer_reads_consistently_from_a_timer_dpc() {
             hex(&bad.to_bytes())
         ))?;
         ensure!(!answer.ok && answer.line.contains("INVALID_PARAMETER"), "unknown mode: `{}`", answer.line);
+        // So is a hold or a pause over a second: the worker would keep the owner's protection
+        // (and a rotation waiting) that long.
+        for bad in [
+            PeerStartRequest { hold_us: PeerStartRequest::MAX_WAIT_US + 1, ..PeerStartRequest::default() },
+            PeerStartRequest { pause_us: u32::MAX, ..PeerStartRequest::default() },
+        ] {
+            let answer = peer.send(&format!(
+                "raw --code {:#x} --input-hex {} --output-len 0",
+                PeerIoctl::Start.code(),
+                hex(&bad.to_bytes())
+            ))?;
+            ensure!(!answer.ok && answer.line.contains("INVALID_PARAMETER"), "{bad:?}: `{}`", answer.line);
+        }
+        // The longest accepted hold starts, and the loop ends after PEER_STOP (whose signal cuts
+        // the hold short on Windows; the wait is not timed here).
+        peer_start(
+            &mut peer,
+            PeerStartRequest { hold_us: PeerStartRequest::MAX_WAIT_US, ..PeerStartRequest::default() },
+        )?;
+        peer_stop(&mut peer)?;
+        let deadline = Instant::now() + STEP;
+        loop {
+            let answer = peer.send(&format!(
+                "raw --code {:#x} --input-hex - --output-len {}",
+                PeerIoctl::Stats.code(),
+                PeerStats::SIZE
+            ))?;
+            ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
+            let stats = PeerStats::from_bytes(&unhex(&answer.get("output"))?)?;
+            if stats.running == 0 {
+                break;
+            }
+            ensure!(Instant::now() < deadline, "the peer's loop did not end after PEER_STOP: {stats:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         owner.close()?;
         peer.close()
     });

@@ -51,33 +51,38 @@ pub fn run() -> Result<Outcome> {
 /// `RUSTC_BOOTSTRAP=1`).
 ///
 /// A second run checks the owner with `cache-aware` (its object behind the cache-aware
-/// reference), which no image is built with.
+/// reference), which no image is built with. Then rundown-wdm's host tests: its unit tests and doc examples, against wdk-sys's
+/// `test-stubs` (no kernel to call, so the examples that would reach one are defined, not run).
 fn clippy() -> Result<bool> {
-    let both = clippy_with(&["--package", "rundown-driver", "--package", "rundown-peer"])?;
-    let cache_aware = clippy_with(&["--package", "rundown-driver", "--features", "cache-aware"])?;
-    Ok(both && cache_aware)
+    let clippy = |selection: &[&str]| -> Result<bool> {
+        let cargo = Cargo::new(&["clippy"]).args(selection).args(&["--target", "x86_64-unknown-linux-gnu"]);
+        with_wdk_patches(cargo, "driver-clippy")?
+            .args(&["--", "-D", "warnings"])
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .run()
+    };
+    let both = clippy(&["--package", "rundown-driver", "--package", "rundown-peer"])?;
+    let cache_aware = clippy(&["--package", "rundown-driver", "--features", "cache-aware"])?;
+    let wdm_tests = with_wdk_patches(Cargo::new(&["test", "--package", "rundown-wdm"]), "wdm-test")?.run()?;
+    Ok(both && cache_aware && wdm_tests)
 }
 
-/// One clippy run of [`clippy`], on the packages (and features) `selection` names.
-fn clippy_with(selection: &[&str]) -> Result<bool> {
-    let dir = target_dir().join("driver-clippy");
+/// `cargo` with the wdk crates patched in as for the kernel build, its own lockfile and target
+/// directory (`target/<dir>`).
+fn with_wdk_patches(mut cargo: Cargo, dir: &str) -> Result<Cargo> {
+    let dir = target_dir().join(dir);
     std::fs::create_dir_all(&dir)?;
     let lockfile = dir.join("Cargo.lock");
     std::fs::copy(crate::cmd::workspace_root().join("Cargo.lock"), &lockfile)?;
-    let patches = build::wdk_patches()?;
-    let mut cargo = Cargo::new(&["clippy"]).args(selection).args(&["--target", "x86_64-unknown-linux-gnu"]);
-    for arg in &patches.args {
+    for arg in build::wdk_patches()?.args {
         cargo = cargo.arg(arg);
     }
-    cargo
+    Ok(cargo
         .args(&["-Zlockfile-path", "--config"])
         .arg(format!("resolver.lockfile-path={:?}", lockfile.display().to_string()))
         .arg("--target-dir")
         .arg(&dir)
-        .args(&["--", "-D", "warnings"])
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .run()
+        .env("RUSTC_BOOTSTRAP", "1"))
 }
 
 /// The owner wraps all eight basic run-down routines; the peer uses a `RundownRef` for its own

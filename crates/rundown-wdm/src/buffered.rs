@@ -188,3 +188,42 @@ impl Irp {
         Some((input, self.buffered_output()?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wdk_sys::{IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, METHOD_OUT_DIRECT};
+
+    use crate::test_irp::Request;
+
+    #[test]
+    fn a_buffered_control_lends_its_output_zeroed_past_the_input() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"ab", 6);
+        let mut irp = request.irp();
+        assert_eq!(&*irp.buffered_input::<8>().expect("an input"), b"ab");
+        let output = irp.buffered_output().expect("an output");
+        assert_eq!(output, b"ab\0\0\0\0", "stale bytes past the input are lent as zeros");
+        output[..3].copy_from_slice(b"xyz");
+        assert_eq!(irp.buffered_output().expect("an output"), b"xyz\0\0\0", "a second look keeps the reply");
+        drop(irp);
+        assert_eq!(request.buffer(), b"xyz\0\0\0");
+    }
+
+    #[test]
+    fn another_transfer_type_has_no_buffered_access() {
+        // METHOD_OUT_DIRECT's system buffer holds the input only (here 1 byte); an 8-byte output
+        // slice over it would overrun the pool block.
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_OUT_DIRECT, b"a", 8);
+        let mut irp = request.irp();
+        assert!(irp.buffered_output().is_none());
+        assert!(irp.buffered_input::<8>().is_none());
+        assert!(irp.buffered::<8>().is_none());
+    }
+
+    #[test]
+    fn another_request_has_no_buffered_access() {
+        let mut request = Request::new(IRP_MJ_CREATE, METHOD_BUFFERED, b"a", 8);
+        let mut irp = request.irp();
+        assert!(irp.buffered_output().is_none());
+        assert!(irp.buffered_input::<8>().is_none());
+    }
+}

@@ -264,3 +264,63 @@ impl Irp {
             .then(|| self.io_control().output_len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rundown_abi::NtStatus;
+    use wdk_sys::{IRP_MJ_CLEANUP, IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, PDEVICE_OBJECT, PIRP};
+
+    use crate::Completion;
+    use crate::test_irp::{Request, completions};
+
+    unsafe extern "C" fn never_called(_device: PDEVICE_OBJECT, _irp: PIRP) {
+        unreachable!("no cancellation in these tests");
+    }
+
+    #[test]
+    fn a_completion_reports_its_status_once() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 8);
+        let before = completions();
+        let completion = request.irp().complete(NtStatus::NOT_FOUND, 0);
+        assert_eq!(completion.status(), NtStatus::NOT_FOUND);
+        assert_eq!(request.io_status(), (NtStatus::NOT_FOUND.raw(), 0));
+        assert_eq!(completions(), before + 1);
+    }
+
+    #[test]
+    fn information_is_cut_to_the_output_length() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 8);
+        let _ = request.irp().complete(NtStatus::SUCCESS, 4096);
+        assert_eq!(request.io_status(), (NtStatus::SUCCESS.raw(), 8), "the I/O manager copies Information bytes back");
+        // Another request's Information is not a length of this buffer: left as given.
+        let mut cleanup = Request::new(IRP_MJ_CLEANUP, METHOD_BUFFERED, b"", 0);
+        let _ = cleanup.irp().complete(NtStatus::SUCCESS, 3);
+        assert_eq!(cleanup.io_status().1, 3);
+    }
+
+    #[test]
+    fn a_marked_irp_returns_pending_whatever_it_completes_with() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 0);
+        let mut irp = request.irp();
+        irp.mark_pending();
+        assert_eq!(irp.complete(NtStatus::SUCCESS, 0), Completion::PENDING);
+        assert_eq!(request.io_status().0, NtStatus::SUCCESS.raw(), "completed with its own status");
+    }
+
+    #[test]
+    fn completion_takes_the_cancel_routine_back() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 0);
+        *request.cancel_routine() = Some(never_called);
+        let _ = request.irp().complete(NtStatus::SUCCESS, 0);
+        assert!(request.cancel_routine().is_none(), "a later IoCancelIrp finds no routine to call");
+    }
+
+    #[test]
+    #[cfg_attr(debug_assertions, should_panic(expected = "STATUS_PENDING"))]
+    fn no_irp_completes_with_status_pending() {
+        let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 0);
+        let completion = request.irp().complete(Completion::PENDING.status(), 0);
+        assert_eq!(completion.status(), super::INTERNAL_ERROR);
+        assert_eq!(request.io_status().0, super::INTERNAL_ERROR.raw());
+    }
+}

@@ -49,6 +49,8 @@ pub mod pool;
 mod process;
 mod security;
 mod status;
+#[cfg(test)]
+mod test_irp;
 mod thread;
 pub mod timer;
 mod unclosed;

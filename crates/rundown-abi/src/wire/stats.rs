@@ -86,3 +86,16 @@ impl StatsReply {
 }
 
 super::fixed_message!(StatsReply);
+
+super::describe! {
+    StatsReply => RUNDOWN_STATS_REPLY in Ioctl {
+        acquisitions => Acquisitions: "Successful acquisitions.",
+        refusals => Refusals: "Acquisitions refused because the object was running down.",
+        waits => Waits: "Run-downs that had to wait for holders.",
+        rotations => Rotations: "Completed rotations.",
+        max_holders => MaxHolders: "The most holders seen at once.",
+        holders => Holders: "Holders now.",
+        pool_bytes => PoolBytes: "Bytes of pool the driver has allocated and not freed.",
+        pool_blocks => PoolBlocks: "Pool allocations not freed.",
+    }
+}

@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod fields;
 pub mod hex;
 pub mod output;
 pub mod service;

@@ -219,6 +219,7 @@ pub mod harness {
 
     /// Each reply's size, as the contract gives it (the table's, for a query the model does not
     /// name).
+    #[allow(clippy::match_wildcard_for_single_variants, reason = "the requests without input added to the table")]
     fn output_size(ioctl: Ioctl) -> usize {
         match ioctl {
             Ioctl::Query => 32,
@@ -229,7 +230,7 @@ pub mod harness {
             Ioctl::Stats => 56,
             Ioctl::Version => 16,
             Ioctl::GetInterface => 72,
-            #[allow(unreachable_patterns, reason = "a request without input added to the table")]
+            #[allow(unreachable_patterns, reason = "the requests without input added to the table: none yet")]
             plain => plain.output_size(),
         }
     }
@@ -270,6 +271,7 @@ pub mod harness {
     }
 
     /// The contract's answer to a request from `handle`, in the ABI's checking order.
+    #[allow(clippy::match_wildcard_for_single_variants, reason = "the requests without input added to the table")]
     fn expected(model: &Model, handle: usize, request: &Request<'_>) -> Result<Success, NtStatus> {
         // 1. The code: exactly one of the ABI's codes (device type, function, method, access).
         let ioctl = Ioctl::ALL.into_iter().find(|ioctl| ioctl.code() == request.code);
@@ -349,7 +351,7 @@ pub mod harness {
                     Ok(Success::Interface)
                 }
             }
-            #[allow(unreachable_patterns, reason = "a request without input added to the table")]
+            #[allow(unreachable_patterns, reason = "the requests without input added to the table: none yet")]
             plain => Ok(Success::Plain(plain)),
         }
     }

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod fields;
 pub mod hex;
 pub mod output;
+pub mod plain;
 pub mod service;
 pub mod table;
 

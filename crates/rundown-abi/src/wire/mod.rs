@@ -19,14 +19,15 @@
 //! [`Encode`] and [`Decode`].
 
 mod codec;
+mod describe;
 mod error;
 mod layout;
 mod message;
 
 pub(crate) use codec::{Reader, Writer};
+pub(crate) use describe::{describe, field_kind, field_size};
 pub use error::WireError;
 pub use layout::{CHeader, Described, Field, Kind, Layout, Meaning, NamedValue, NamedValues};
-pub(crate) use layout::{describe, field_kind, field_size};
 pub(crate) use message::fixed_message;
 pub use message::{Decode, Encode, Message, WireBytes};
 

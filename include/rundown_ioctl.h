@@ -139,6 +139,12 @@ extern "C" {
 #define IOCTL_RUNDOWN_VERSION \
     CTL_CODE(FILE_DEVICE_RUNDOWN, 0x807, METHOD_BUFFERED, FILE_READ_ACCESS)
 
+/* IOCTL_RUNDOWN_PEERS: function 0x808, METHOD_BUFFERED, FILE_READ_ACCESS (0x83526020).
+   Input: none. Output: RUNDOWN_PEERS_REPLY. What the driver knows of the kernel-mode peers that
+   use its interface: the protections they hold, and whether GET_INTERFACE gives it now. */
+#define IOCTL_RUNDOWN_PEERS \
+    CTL_CODE(FILE_DEVICE_RUNDOWN, 0x808, METHOD_BUFFERED, FILE_READ_ACCESS)
+
 /* IOCTL_RUNDOWN_GET_INTERFACE: function 0x8F0, METHOD_BUFFERED, FILE_ANY_ACCESS (0x835223C0).
    Its messages are in rundown_interface.h (which defines the code the same way). The interface
    for kernel-mode peer drivers; the driver refuses it from user mode (STATUS_ACCESS_DENIED). */
@@ -167,6 +173,14 @@ extern "C" {
      RUNDOWN_PROTECTION_CACHE_AWARE  An EX_RUNDOWN_REF_CACHE_AWARE, one counter per processor. */
 #define RUNDOWN_PROTECTION_PLAIN       0
 #define RUNDOWN_PROTECTION_CACHE_AWARE 1
+
+/* RUNDOWN_PEERS_REPLY.Interface, PeerInterface in Rust:
+     RUNDOWN_PEER_INTERFACE_OFFERED    GET_INTERFACE from kernel mode gets the interface.
+     RUNDOWN_PEER_INTERFACE_WITHDRAWN  The driver is unloading: GET_INTERFACE answers
+                                       STATUS_DELETE_PENDING; references already given stay valid
+                                       until their peers drop them. */
+#define RUNDOWN_PEER_INTERFACE_OFFERED   0
+#define RUNDOWN_PEER_INTERFACE_WITHDRAWN 1
 /* generated:values:end */
 
 /* The contract this header describes: RUNDOWN_VERSION_REPLY.AbiVersion. It changes only when a
@@ -256,6 +270,14 @@ typedef struct _RUNDOWN_VERSION_REPLY {
     ULONG MaxPayload; /* The largest payload WRITE accepts and READ returns (256). */
 } RUNDOWN_VERSION_REPLY, *PRUNDOWN_VERSION_REPLY;
 
+/* PEERS' output (8 bytes). */
+typedef struct _RUNDOWN_PEERS_REPLY {
+    ULONG Holds;     /* Protections on the object that kernel-mode peers hold now (the
+                        interface's Acquire, not yet released); a ROTATE waits for them. */
+    ULONG Interface; /* Whether GET_INTERFACE gives kernel-mode peers the interface now:
+                        RUNDOWN_PEER_INTERFACE_*. */
+} RUNDOWN_PEERS_REPLY, *PRUNDOWN_PEERS_REPLY;
+
 C_ASSERT(sizeof(RUNDOWN_ACQUIRE_REQUEST) == 4);
 C_ASSERT(sizeof(RUNDOWN_RELEASE_REQUEST) == 4);
 C_ASSERT(sizeof(RUNDOWN_WRITE_REQUEST) == 260);
@@ -266,6 +288,7 @@ C_ASSERT(sizeof(RUNDOWN_WRITE_REPLY) == 8);
 C_ASSERT(sizeof(RUNDOWN_ROTATE_REPLY) == 24);
 C_ASSERT(sizeof(RUNDOWN_STATS_REPLY) == 56);
 C_ASSERT(sizeof(RUNDOWN_VERSION_REPLY) == 16);
+C_ASSERT(sizeof(RUNDOWN_PEERS_REPLY) == 8);
 /* generated:messages:end */
 
 #pragma pack(pop)

@@ -131,6 +131,16 @@ ioctl_table! {
         output: VersionReply,
         failures: [],
     }
+    /// `IOCTL_RUNDOWN_PEERS`: what the driver knows of the kernel-mode peers that use its
+    /// interface: the protections they hold, and whether GET_INTERFACE gives it now.
+    Peers = IOCTL_RUNDOWN_PEERS {
+        function: 0x808,
+        method: Buffered,
+        access: Read,
+        input: (),
+        output: PeersReply,
+        failures: [],
+    }
     /// `IOCTL_RUNDOWN_GET_INTERFACE`: the interface for kernel-mode peer drivers; the driver
     /// refuses it from user mode (`STATUS_ACCESS_DENIED`).
     GetInterface = IOCTL_RUNDOWN_GET_INTERFACE {

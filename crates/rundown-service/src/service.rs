@@ -7,9 +7,9 @@ use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::sync::Ordering::{Acquire, Release, SeqCst};
 use rundown::sync::{AtomicBool, AtomicU32, AtomicU64};
 use rundown_abi::{
-    AcquireRequest, DriverFlavour, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, ProtectionKind,
-    QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface,
-    StatsReply, VersionReply, WireError, WriteReply, WriteRequest, requests,
+    AcquireRequest, DriverFlavour, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, PeerInterface,
+    PeersReply, ProtectionKind, QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply,
+    ReleaseRequest, RundownInterface, StatsReply, VersionReply, WireError, WriteReply, WriteRequest, requests,
 };
 
 use crate::generation::Generation;
@@ -206,6 +206,11 @@ impl<'r> Service<'r> {
             }
             Ioctl::Stats => Ok(Reply::of::<requests::Stats>(&self.stats())),
             Ioctl::Version => Ok(Reply::of::<requests::Version>(&Self::VERSION)),
+            Ioctl::Peers => {
+                let interface = if self.unloading() { PeerInterface::Withdrawn } else { PeerInterface::Offered };
+                let holds = u32::try_from(self.peer_holds.held()).unwrap_or(u32::MAX);
+                Ok(Reply::of::<requests::Peers>(&PeersReply { holds, interface: interface as u32 }))
+            }
             Ioctl::GetInterface => {
                 let wanted = GetInterfaceRequest::from_bytes(request.input).map_err(WireError::status)?;
                 if wanted.guid != RUNDOWN_INTERFACE_GUID || wanted.version != RUNDOWN_INTERFACE_VERSION {

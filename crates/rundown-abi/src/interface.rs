@@ -51,6 +51,23 @@ pub struct Guid {
     pub data4: [u8; 8],
 }
 
+impl core::fmt::Display for Guid {
+    /// The registry form, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
+    ///
+    /// ```
+    /// use rundown_abi::RUNDOWN_INTERFACE_GUID;
+    /// assert_eq!(RUNDOWN_INTERFACE_GUID.to_string(), "{B91C70C6-04C6-45D5-BC8D-967746867ECB}");
+    /// ```
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = self.data4;
+        write!(
+            f,
+            "{{{:08X}-{:04X}-{:04X}-{b0:02X}{b1:02X}-{b2:02X}{b3:02X}{b4:02X}{b5:02X}{b6:02X}{b7:02X}}}",
+            self.data1, self.data2, self.data3
+        )
+    }
+}
+
 /// `{B91C70C6-04C6-45D5-BC8D-967746867ECB}`: the rundown driver's shared-object interface.
 pub const RUNDOWN_INTERFACE_GUID: Guid =
     Guid { data1: 0xB91C_70C6, data2: 0x04C6, data3: 0x45D5, data4: [0xBC, 0x8D, 0x96, 0x77, 0x46, 0x86, 0x7E, 0xCB] };
@@ -199,6 +216,27 @@ impl GetInterfaceRequest {
 }
 
 crate::wire::fixed_message!(GetInterfaceRequest);
+
+crate::wire::describe! {
+    GetInterfaceRequest => RUNDOWN_GET_INTERFACE_REQUEST in Interface {
+        guid => InterfaceType: "`RUNDOWN_INTERFACE_GUID`, `{RUNDOWN_INTERFACE_GUID}`.",
+        size => Size: "The caller's table size: at least {RundownInterface::SIZE}.",
+        version => Version: "The version the caller was written for: {RUNDOWN_INTERFACE_VERSION}.",
+    }
+}
+
+crate::wire::describe! {
+    RundownInterface => RUNDOWN_SHARED_INTERFACE in Interface {
+        header => Header:
+            "The WDK's `INTERFACE`: `Size` ({RundownInterface::SIZE}), `Version` ({RUNDOWN_INTERFACE_VERSION}), \
+             `Context`, `InterfaceReference`, `InterfaceDereference`.",
+        acquire => Acquire: "A hold on the current generation, or null while it runs down.",
+        release => Release: "Releases a hold, once.",
+        read => Read: "Copies the held generation's payload.",
+        write => Write: "Replaces the held generation's payload.",
+        query_generation => QueryGeneration: "The generation a hold pins, or the current one.",
+    }
+}
 
 /// GET_INTERFACE's output as the IOCTL table sees it: its size. The table of function pointers is
 /// filled by the driver in kernel mode and is not decoded from bytes.

@@ -4,17 +4,19 @@
 //! constants, the [`requests`] marker types for typed calls) is derived from it (see
 //! [`table`](crate::table)).
 //!
-//! To add an IOCTL: a row here (and, for a new message, its type in [`wire`](crate::wire)). The
-//! compiler then points at every `match` that must serve it: the driver's request handler in
-//! `rundown-service`, its reply encoding, `rundownctl`'s command mapping, and the tests that
-//! check the C header and the README against this table.
+//! To add an IOCTL: a row here and, for a new message, its type in a [`wire`](crate::wire) file
+//! with its `describe!` (the C struct and each field's C name and meaning). The compiler then
+//! points at the one `match` that must serve it, the request handler in `rundown-service`. The
+//! rest takes the row as it is: the README's IOCTL reference and `include/rundown_ioctl.h` are
+//! generated from the rows and the layouts (`RUNDOWN_BLESS=1 cargo test -p rundown-abi --test
+//! readme --test ioctl_header` rewrites them; without it the tests fail on a difference and
+//! print it), the tests derive their checks from them, and `rundownctl` gets a subcommand for
+//! every request without input that has no command of its own.
 
 use crate::interface::{GetInterfaceRequest, RundownInterface};
 use crate::table::{CodeError, ioctl_table};
-use crate::wire::{
-    AcquireRequest, HoldsReply, QueryReply, ReadReply, ReleaseRequest, RotateReply, StatsReply, VersionReply,
-    WriteReply, WriteRequest,
-};
+#[allow(clippy::wildcard_imports, reason = "the rows name any message of the wire files")]
+use crate::wire::*;
 
 /// The device type of `\Device\RundownShared`: a vendor type (`0x8000..=0xFFFF`).
 ///
@@ -47,7 +49,7 @@ ioctl_table! {
     /// assert_eq!(Ioctl::decode(raw), Ok(Ioctl::Write));
     /// assert_eq!(CtlCode::from_raw(raw).method, Method::Buffered);
     /// assert_eq!(Ioctl::from_function(0x805), Some(Ioctl::Rotate));
-    /// assert_eq!(Ioctl::from_function(0x808), None);
+    /// assert_eq!(Ioctl::from_function(0x8EF), None);
     /// assert_eq!(Ioctl::Read.output_size(), rundown_abi::ReadReply::SIZE);
     /// assert_eq!(Ioctl::Write.input_size(), None);
     /// ```
@@ -127,6 +129,16 @@ ioctl_table! {
         access: Read,
         input: (),
         output: VersionReply,
+        failures: [],
+    }
+    /// `IOCTL_RUNDOWN_PEERS`: what the driver knows of the kernel-mode peers that use its
+    /// interface: the protections they hold, and whether GET_INTERFACE gives it now.
+    Peers = IOCTL_RUNDOWN_PEERS {
+        function: 0x808,
+        method: Buffered,
+        access: Read,
+        input: (),
+        output: PeersReply,
         failures: [],
     }
     /// `IOCTL_RUNDOWN_GET_INTERFACE`: the interface for kernel-mode peer drivers; the driver

@@ -268,3 +268,23 @@ pub fn is_consistent(payload: &[u8]) -> bool {
 }
 
 crate::wire::fixed_message!(PeerStartRequest, PeerStats);
+
+crate::wire::describe! {
+    PeerStartRequest => RUNDOWN_PEER_START_REQUEST in None {
+        hold_us => HoldUs: "How long each iteration keeps its hold, in microseconds (thread mode only).",
+        pause_us => PauseUs: "The pause between iterations, in microseconds (dispatch mode: the timer's period).",
+        mode => Mode: "Where the iterations run: 0 on the worker thread, 1 in a timer's DPC.",
+    }
+}
+
+crate::wire::describe! {
+    PeerStats => RUNDOWN_PEER_STATS in None {
+        operations => Operations: "Iterations that acquired, checked and released.",
+        dispatch_operations => DispatchOperations: "Of those, the iterations that ran in the timer's DPC.",
+        refused => Refused: "Acquisitions refused because the object was running down.",
+        inconsistencies => Inconsistencies: "Checks that failed: a torn payload, or a generation that changed. Must be 0.",
+        generations_seen => GenerationsSeen: "How often the generation seen changed between iterations.",
+        last_generation => LastGeneration: "The last generation read.",
+        running => Running: "1 while the loop runs.",
+    }
+}

@@ -3,8 +3,10 @@
 //! `ioctl_table!` derives the rest from the rows:
 //!
 //! - the request enum ([`Ioctl`](crate::Ioctl), [`PeerIoctl`](crate::peer::PeerIoctl)) with
-//!   `ALL`, `function()`, `method()`, `access()`, `code()`, `name()`, `from_function()`,
-//!   `decode()`, the input and output sizes and their checks, and `failures()`;
+//!   `ALL`, `function()`, `method()`, `access()`, `code()`, `name()`, `description()`,
+//!   `from_function()`, `decode()`, the input and output sizes and their checks,
+//!   `check_input()`, the messages' layouts (`input_layout()`, `output_layout()`, from each
+//!   message's [`Described`](crate::Described)) and `failures()`;
 //! - an `IOCTL_*` constant per code;
 //! - a marker type per request (`requests::Query`, ...) implementing [`IoctlRequest`], so that
 //!   one generic client call (`rundown_client::Device::call::<R>`) serves every request with its
@@ -24,9 +26,10 @@
 //! }
 //! ```
 //!
-//! Code that must act on every request (the service's dispatch, rundownctl's command mapping,
-//! the tests' layouts) matches on the enum without a wildcard arm, so the compiler names each
-//! such place when a row is added.
+//! Code that must act on every request (the service's dispatch) matches on the enum without a
+//! wildcard arm, so the compiler names each such place when a row is added; everything else
+//! (the README's tables, the C header, the tests' layouts, rundownctl's commands for requests
+//! without input) reads the rows and the layouts, and takes a new row as it is.
 
 use core::fmt;
 
@@ -206,7 +209,7 @@ macro_rules! ioctl_table {
         pub enum $Set:ident in $device:path, $path:literal;
         pub mod $requests:ident;
         $(
-            $(#[$row_meta:meta])*
+            $(#[doc = $row_doc:literal])*
             $Variant:ident = $NAME:ident {
                 function: $function:literal,
                 method: $method:ident,
@@ -221,7 +224,7 @@ macro_rules! ioctl_table {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $Set {
             $(
-                $(#[$row_meta])*
+                $(#[doc = $row_doc])*
                 ///
                 #[doc = concat!(
                     "Function `", stringify!($function), "`, `METHOD_", stringify!($method),
@@ -333,6 +336,40 @@ macro_rules! ioctl_table {
                 }
             }
 
+            /// The row's documentation: what the request does, as its doc comment says (one
+            /// line per comment line).
+            #[doc = concat!(
+                "```\nuse ", $path, ";\nassert!(", stringify!($Set), "::ALL[0].description().contains(\"IOCTL_\"));\n```"
+            )]
+            #[must_use]
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(Self::$Variant => concat!($($row_doc, "\n"),*),)+
+                }
+            }
+
+            /// The input message's layout (`None`: no input), from its `describe!`.
+            #[doc = concat!(
+                "```\nuse ", $path, ";\nfor ioctl in ", stringify!($Set), "::ALL {\n    assert_eq!(ioctl.input_layout().map_or(0, |layout| layout.size), ioctl.input_bounds().1);\n}\n```"
+            )]
+            #[must_use]
+            pub const fn input_layout(self) -> Option<&'static $crate::Layout> {
+                match self {
+                    $(Self::$Variant => <$Input as $crate::Described>::LAYOUT,)+
+                }
+            }
+
+            /// The output message's layout (`None`: no output), from its `describe!`.
+            #[doc = concat!(
+                "```\nuse ", $path, ";\nfor ioctl in ", stringify!($Set), "::ALL {\n    assert_eq!(ioctl.output_layout().map_or(0, |layout| layout.size), ioctl.output_size());\n}\n```"
+            )]
+            #[must_use]
+            pub const fn output_layout(self) -> Option<&'static $crate::Layout> {
+                match self {
+                    $(Self::$Variant => <$Output as $crate::Described>::LAYOUT,)+
+                }
+            }
+
             /// The fewest and the most input bytes: the same but for a variable-length input
             /// (WRITE's).
             #[must_use]
@@ -373,6 +410,20 @@ macro_rules! ioctl_table {
             /// (`STATUS_INFO_LENGTH_MISMATCH`).
             pub const fn check_input_len(self, actual: usize) -> Result<(), $crate::WireError> {
                 $crate::table::check_input_bounds(self.input_bounds(), actual)
+            }
+
+            /// Checks an input as the driver's decoding does: its length
+            /// ([`check_input_len`](Self::check_input_len)), then its fields (the input message's
+            /// `decode`).
+            ///
+            /// # Errors
+            ///
+            /// The first [`WireError`]($crate::WireError) (its `status()` is the driver's answer).
+            pub fn check_input(self, input: &[u8]) -> Result<(), $crate::WireError> {
+                self.check_input_len(input.len())?;
+                match self {
+                    $(Self::$Variant => <$Input as $crate::Decode>::decode(input).map(drop),)+
+                }
             }
 
             /// Checks the output buffer's length against [`output_size`](Self::output_size).

@@ -1,6 +1,12 @@
 //! `include/rundown_ioctl.h`, the device's interface for user-mode clients in C, against this
 //! crate.
 //!
+//! The header's codes, named values, message structs and list of failures are generated from
+//! the table and the messages' layouts (`common::ioctl_h`), between `/* generated:NAME:begin */`
+//! and `/* generated:NAME:end */` lines: a block that differs fails, printing the text to paste,
+//! and `RUNDOWN_BLESS=1 cargo test -p rundown-abi --test ioctl_header` writes it instead. The
+//! prose around them is hand-written.
+//!
 //! The test writes a C file that includes `<windows.h>`, `<winioctl.h>` and the header, with one
 //! static assertion per fact computed here from the Rust definitions: for every [`Ioctl`] (so an
 //! IOCTL added in Rust and missing from the header fails, naming it) the code and its device
@@ -17,17 +23,15 @@
 
 mod common;
 
-use std::fmt::Write as _;
-
+use common::blocks::{self, Markers};
+use common::ioctl_h::{codes_block, failures_block, messages_block, values_block};
 use common::mingw::{
     CHECK_MACROS, Checks, Headers, bytes, c_literal, compile_c, compile_cpp, include_dir, preprocess, printed,
 };
-use common::wire::{
-    self, Failure, Header, Kind, Layout, TAIL_PADDING_C, abi_failures, access_c, method_c, replies, requests,
-    value_tables,
-};
+use common::wire::{self, TAIL_PADDING_C, abi_failures, access_c, method_c, replies, requests, value_tables};
 use rundown_abi::{
-    ABI_VERSION, DOS_DEVICE_NAME, FILE_DEVICE_RUNDOWN, Ioctl, MAX_PAYLOAD, NT_DEVICE_NAME, WIN32_PATH, WriteRequest,
+    ABI_VERSION, CHeader, DOS_DEVICE_NAME, FILE_DEVICE_RUNDOWN, Ioctl, Kind, Layout, MAX_PAYLOAD, NT_DEVICE_NAME,
+    WIN32_PATH, WriteRequest,
 };
 
 /// The C type a field of this kind is declared with, and the expression whose type is checked
@@ -46,10 +50,10 @@ fn c_type(kind: Kind, member: &str) -> (String, &'static str) {
 /// Size, alignment, fields and tail padding of one message.
 fn layout_checks(c: &mut Checks, layout: &Layout) {
     let (rust, ty) = (layout.rust, layout.c);
+    let gaps: Vec<_> = layout.inner_padding().collect();
     assert!(
-        layout.inner_padding().is_empty(),
-        "{rust} has padding between fields at {:?}: give the C struct explicit fields for it, and this test a check",
-        layout.inner_padding()
+        gaps.is_empty(),
+        "{rust} has padding between fields at {gaps:?}: give the C struct explicit fields for it, and this test a check"
     );
     c.equal(&format!("{rust}: size"), &format!("sizeof({ty})"), bytes(layout.size));
     c.equal(&format!("{rust}: alignment"), &format!("ALIGNOF({ty})"), bytes(layout.align));
@@ -84,13 +88,13 @@ fn ioctl_checks(c: &mut Checks, ioctl: Ioctl) {
     c.equal(&format!("{name}: method {}", method_c(method)), &format!("({name}) & 3"), method as u64);
     c.equal(&format!("{name}: access {}", access_c(access)), &format!("(({name}) >> 14) & 3"), access as u64);
     let output = wire::output(ioctl);
-    if output.header == Header::Ioctl {
+    if output.header == CHeader::Ioctl {
         let what = format!("{name}: output size");
         c.equal(&what, &format!("sizeof({})", output.c), bytes(ioctl.output_size()));
     }
     match (wire::input(ioctl), ioctl.input_size()) {
         (None, size) => assert_eq!(size, Some(0), "{name}: wire::input says no input"),
-        (Some(input), _) if input.header == Header::Interface => {}
+        (Some(input), _) if input.header == CHeader::Interface => {}
         (Some(input), Some(size)) => {
             c.equal(&format!("{name}: input size"), &format!("sizeof({})", input.c), bytes(size));
         }
@@ -114,13 +118,13 @@ fn header_checks() -> Checks {
         ioctl_checks(&mut c, ioctl);
     }
     for (layout, _) in requests().into_iter().chain(replies()) {
-        if layout.header == Header::Ioctl {
-            layout_checks(&mut c, &layout);
+        if layout.header == CHeader::Ioctl {
+            layout_checks(&mut c, layout);
         }
     }
-    for values in value_tables() {
-        for value in values.values {
-            let rust = format!("{}::{}", values.rust, value.rust);
+    for named in value_tables() {
+        for value in named.values.values {
+            let rust = format!("{}::{}", named.values.rust, value.rust);
             c.defined(value.c, &rust);
             c.equal(&rust, value.c, value.raw.into());
         }
@@ -161,11 +165,13 @@ DOS_DEVICE_NAME RUNDOWN_DOS_DEVICE_NAME
 }
 
 fn header_text() -> String {
+    bless_first();
     std::fs::read_to_string(include_dir().join("rundown_ioctl.h")).expect("read include/rundown_ioctl.h")
 }
 
 #[test]
 fn the_header_matches_the_rust_definitions() {
+    bless_first();
     let checks = header_checks();
     if let Err(stderr) = compile_c("rundown_ioctl_c.c", &c_source(&checks), Headers::User, &[]) {
         panic!("include/rundown_ioctl.h disagrees with rundown-abi:\n{stderr}");
@@ -175,6 +181,7 @@ fn the_header_matches_the_rust_definitions() {
 
 #[test]
 fn the_header_is_valid_cpp() {
+    bless_first();
     let checks = header_checks();
     if let Some(Err(stderr)) = compile_cpp("rundown_ioctl_cpp.cpp", &c_source(&checks), Headers::User, &[]) {
         panic!("include/rundown_ioctl.h as C++:\n{stderr}");
@@ -185,6 +192,7 @@ fn the_header_is_valid_cpp() {
 /// macros: they must be defined identically, in either order.
 #[test]
 fn the_header_goes_with_the_interface_header_in_kernel_mode() {
+    bless_first();
     let source = c_source(&header_checks());
     for order in [&["-DKERNEL"][..], &["-DKERNEL", "-DINTERFACE_FIRST"]] {
         if let Err(stderr) = compile_c("rundown_ioctl_kernel.c", &source, Headers::Ddk, order) {
@@ -195,6 +203,7 @@ fn the_header_goes_with_the_interface_header_in_kernel_mode() {
 
 #[test]
 fn the_device_names_are_the_rust_ones() {
+    bless_first();
     let text = preprocess("rundown_ioctl_names.c", &c_source(&Checks::default()), Headers::User, &["-DPRINT_NAMES"]);
     for (label, value, wide) in [
         ("WIN32_PATH", WIN32_PATH, true),
@@ -209,6 +218,7 @@ fn the_device_names_are_the_rust_ones() {
 /// Without `CTL_CODE` the header stops with what to include.
 #[test]
 fn the_header_says_what_to_include_first() {
+    bless_first();
     let source = "#include \"rundown_ioctl.h\"\n";
     let stderr = compile_c("rundown_ioctl_alone.c", source, Headers::User, &[]).expect_err("CTL_CODE is missing");
     assert!(stderr.contains("include <windows.h> and <winioctl.h>"), "{stderr}");
@@ -236,11 +246,11 @@ fn each_code_is_documented_as_defined() {
         let mut expected = Vec::new();
         match wire::input(ioctl) {
             None => expected.push("Input: none.".to_owned()),
-            Some(input) if input.header == Header::Ioctl => expected.push(format!("Input: {}", input.c)),
+            Some(input) if input.header == CHeader::Ioctl => expected.push(format!("Input: {}", input.c)),
             Some(_) => {}
         }
         let output = wire::output(ioctl);
-        if output.header == Header::Ioctl {
+        if output.header == CHeader::Ioctl {
             expected.push(format!("Output: {}.", output.c));
         }
         for phrase in expected {
@@ -253,46 +263,53 @@ fn each_code_is_documented_as_defined() {
     }
 }
 
-/// The failure list, as the header's comment gives it (wrapped to 100 columns).
-fn failure_lines(rows: &[Failure]) -> String {
-    let width = rows.iter().map(|row| row.status.name().len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let end = if i + 1 == rows.len() { '.' } else { ';' };
-        let text = format!("{}: {}{end}", row.scope, row.condition).replace('`', "");
-        let mut lines = vec![String::new()];
-        for word in text.split(' ') {
-            let line = lines.last_mut().expect("one line");
-            if !line.is_empty() && 5 + width + 2 + line.len() + 1 + word.len() > 100 {
-                lines.push(word.to_owned());
-            } else {
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                line.push_str(word);
-            }
-        }
-        for (j, line) in lines.iter().enumerate() {
-            let status = if j == 0 { row.status.name() } else { "" };
-            writeln!(out, " *   {status:<width$}  {line}").expect("write to a String");
-        }
+/// Fails unless the header holds `expected` in its `name` block (`RUNDOWN_BLESS=1`: writes it).
+fn check_block(name: &str, expected: &str) {
+    blocks::check("include/rundown_ioctl.h", &Markers::c(name), expected);
+}
+
+/// With `RUNDOWN_BLESS=1`, writes every generated block before a test reads the header, so
+/// that one run both writes and checks it.
+fn bless_first() {
+    static BLESSED: std::sync::Once = std::sync::Once::new();
+    if blocks::blessing() {
+        BLESSED.call_once(|| {
+            check_block("abi-failures", &failures_block(&abi_failures()));
+            check_block("codes", &codes_block());
+            check_block("values", &values_block(&value_tables()));
+            check_block("messages", &messages_block());
+        });
     }
-    out
 }
 
 /// The comment's FAILURES list is what the ABI's checks answer (see `common::wire::abi_failures`).
 #[test]
 fn the_documented_failures_are_the_abis() {
-    let expected = failure_lines(&abi_failures());
-    assert!(
-        header_text().contains(&expected),
-        "include/rundown_ioctl.h's FAILURES list is not what rundown-abi's checks answer; it should read:\n{expected}"
-    );
+    check_block("abi-failures", &failures_block(&abi_failures()));
+}
+
+/// Each IOCTL's code and comment, from the table.
+#[test]
+fn the_codes_are_the_tables() {
+    check_block("codes", &codes_block());
+}
+
+/// The named values of the messages' enum fields, from their layouts.
+#[test]
+fn the_named_values_are_the_layouts() {
+    check_block("values", &values_block(&value_tables()));
+}
+
+/// The message structs, from their layouts.
+#[test]
+fn the_messages_are_the_layouts() {
+    check_block("messages", &messages_block());
 }
 
 /// The harness itself: a missing IOCTL fails, naming it.
 #[test]
 fn a_missing_ioctl_fails_naming_it() {
+    bless_first();
     let mut checks = header_checks();
     checks.defined("IOCTL_RUNDOWN_NOT_THERE", "Ioctl::NotThere");
     let stderr = compile_c("rundown_ioctl_missing.c", &c_source(&checks), Headers::User, &[])
@@ -303,6 +320,7 @@ fn a_missing_ioctl_fails_naming_it() {
 /// The harness itself: one wrong value fails the compile, naming the field.
 #[test]
 fn a_wrong_offset_fails() {
+    bless_first();
     let mut checks = header_checks();
     checks.equal("ReadReply.payload: offset", "offsetof(RUNDOWN_READ_REPLY, Payload)", 24);
     let stderr = compile_c("rundown_ioctl_selftest.c", &c_source(&checks), Headers::User, &[])

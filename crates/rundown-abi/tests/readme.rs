@@ -1,11 +1,16 @@
 //! The README's IOCTL reference against this crate: the IOCTL table, the failures the ABI's
 //! checks decide, and the request and reply layouts are rendered here from the Rust declarations
 //! ([`Ioctl`]'s table: names, codes, functions, methods, access, sizes and each request's own
-//! failures; the wire types' fields by `offset_of!`/`size_of`; the named values of
-//! [`ObjectState`](rundown_abi::ObjectState) and VERSION's fields; the statuses
-//! `common::wire::abi_check` answers), and each must stand in `README.md` exactly, between its
+//! failures; each message's layout as its `describe!` declares it: fields by
+//! `offset_of!`/`size_of`, C names, meanings, the named values of a field that holds an enum;
+//! the statuses `common::wire::abi_check` answers), and each must stand in `README.md` exactly, between its
 //! marker comments (`<!-- ioctl-table:begin -->` ... `<!-- ioctl-table:end -->`). On a
-//! mismatch the test prints the block to paste.
+//! mismatch the test prints the block to paste; with `RUNDOWN_BLESS=1` it writes the blocks
+//! instead (`common::blocks`):
+//!
+//! ```text
+//! RUNDOWN_BLESS=1 cargo test -p rundown-abi --test readme
+//! ```
 //!
 //! The prose around the blocks (what the operations refuse, which the service decides) is not
 //! checked here: rundown-service's tests check the behaviour.
@@ -14,10 +19,9 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::wire::{
-    Failure, Header, Layout, TAIL_PADDING_C, abi_failures, replies, requests, short_name, value_tables,
-};
-use rundown_abi::{ABI_CHECK_STATUSES, Access, FILE_DEVICE_RUNDOWN, Ioctl, Method, WriteRequest};
+use common::blocks::{self, Markers};
+use common::wire::{Failure, TAIL_PADDING_C, abi_failures, replies, requests, short_name};
+use rundown_abi::{ABI_CHECK_STATUSES, Access, CHeader, FILE_DEVICE_RUNDOWN, Ioctl, Layout, Method, WriteRequest};
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     writeln!(out, "{}", text.as_ref()).expect("write to a String");
@@ -107,19 +111,20 @@ fn own_failures() -> String {
 /// One message's heading and table of fields (and its tail padding).
 fn layout_table(out: &mut String, layout: &Layout, ioctls: &[Ioctl], size: &str) {
     let names: Vec<_> = ioctls.iter().map(|&ioctl| short_name(ioctl)).collect();
-    let kernel = if layout.header == Header::Interface { " (kernel mode only, x64)" } else { "" };
+    let kernel = if layout.header == CHeader::Interface { " (kernel mode only, x64)" } else { "" };
     line(out, format!("**{}**{kernel}: `{}`, `{}`, {size}", names.join(", "), layout.rust, layout.c));
     line(out, "");
     line(out, "| offset | width | field | C | meaning |");
     line(out, "|---|---|---|---|---|");
-    for field in &layout.fields {
-        line(
-            out,
-            format!("| {} | {} | `{}` | `{}` | {} |", field.offset, field.size, field.rust, field.c, field.meaning),
-        );
+    for field in layout.fields {
+        let meaning = match field.values {
+            Some(_) => format!("{}: a value of the table below.", field.meaning.to_string().trim_end_matches('.')),
+            None => field.meaning.to_string(),
+        };
+        line(out, format!("| {} | {} | `{}` | `{}` | {meaning} |", field.offset, field.size, field.rust, field.c));
     }
     if let Some((offset, width)) = layout.tail_padding() {
-        let c = if layout.header == Header::Ioctl { format!("`{TAIL_PADDING_C}`") } else { "none".to_owned() };
+        let c = if layout.header == CHeader::Ioctl { format!("`{TAIL_PADDING_C}`") } else { "none".to_owned() };
         line(out, format!("| {offset} | {width} | (padding) | {c} | Tail padding, written as 0. |"));
     }
     line(out, "");
@@ -135,9 +140,10 @@ fn reply_layouts() -> String {
     );
     line(&mut out, "");
     for (layout, ioctls) in replies() {
-        layout_table(&mut out, &layout, &ioctls, &format!("{} bytes", layout.size));
-        for values in value_tables().into_iter().filter(|values| values.message == layout.rust) {
-            line(&mut out, format!("`{}` (`{}`):", values.field, values.rust));
+        layout_table(&mut out, layout, &ioctls, &format!("{} bytes", layout.size));
+        for field in layout.fields {
+            let Some(values) = field.values else { continue };
+            line(&mut out, format!("`{}` (`{}`):", field.rust, values.rust));
             line(&mut out, "");
             line(&mut out, "| value | name | C | meaning |");
             line(&mut out, "|---|---|---|---|");
@@ -159,50 +165,16 @@ fn request_layouts() -> String {
             Some(size) => format!("{size} bytes"),
             None => format!("{} to {} bytes", WriteRequest::HEADER_SIZE, layout.size),
         };
-        layout_table(&mut out, &layout, &ioctls, &size);
+        layout_table(&mut out, layout, &ioctls, &size);
     }
     out.truncate(out.trim_end().len() + 1);
     out
 }
 
-/// The README's text between `<!-- name:begin -->` and `<!-- name:end -->`, each on a line of
-/// its own and found once.
-fn block<'r>(readme: &'r str, name: &str) -> Result<&'r str, String> {
-    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
-    let count = |marker: &str| readme.matches(marker).count();
-    if count(&begin) != 1 || count(&end) != 1 {
-        return Err(format!("README.md must hold `{}` and `{end}` once each", begin.trim_end()));
-    }
-    let start = readme.find(&begin).expect("counted") + begin.len();
-    let stop = readme.find(&end).expect("counted");
-    readme.get(start..stop).ok_or_else(|| format!("`{end}` comes before `{}`", begin.trim_end()))
-}
-
-/// Fails unless README.md holds `expected` between `name`'s markers, printing what to paste.
+/// Fails unless README.md holds `expected` between `name`'s markers (`RUNDOWN_BLESS=1`: writes
+/// it there).
 fn check(name: &str, expected: &str) {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("read README.md");
-    let problem = match block(&readme, name) {
-        Ok(actual) if actual == expected => return,
-        Ok(actual) => {
-            let (found, wanted): (Vec<_>, Vec<_>) = (actual.lines().collect(), expected.lines().collect());
-            let number = (0..found.len().max(wanted.len()))
-                .find(|&i| found.get(i) != wanted.get(i))
-                .unwrap_or(found.len().min(wanted.len()));
-            let at = |lines: &[&str]| lines.get(number).map_or("(nothing)".to_owned(), |line| (*line).to_owned());
-            format!(
-                "line {} of the block reads\n  {}\nbut rundown-abi gives\n  {}",
-                number + 1,
-                at(&found),
-                at(&wanted)
-            )
-        }
-        Err(problem) => problem,
-    };
-    panic!(
-        "README.md's `{name}` block is not what rundown-abi declares: {problem}\n\nReplace the block with:\n\n\
-         <!-- {name}:begin -->\n{expected}<!-- {name}:end -->\n"
-    );
+    blocks::check("README.md", &Markers::markdown(name), expected);
 }
 
 #[test]
@@ -220,18 +192,6 @@ fn each_requests_own_failures_are_the_tables() {
     check("ioctl-failures", &own_failures());
 }
 
-/// Every named field's table follows a reply that has the field.
-#[test]
-fn every_value_table_has_its_reply() {
-    let replies = replies();
-    for values in value_tables() {
-        let reply = replies.iter().find(|(layout, _)| layout.rust == values.message);
-        let reply = reply.unwrap_or_else(|| panic!("{}: no reply of that name", values.message));
-        assert!(reply.0.fields.iter().any(|field| field.rust == values.field), "{}.{}", values.message, values.field);
-        assert!(!values.values.is_empty(), "{}: no value", values.rust);
-    }
-}
-
 #[test]
 fn the_reply_layouts_are_the_abis() {
     check("reply-layouts", &reply_layouts());
@@ -242,12 +202,14 @@ fn the_request_layouts_are_the_abis() {
     check("request-layouts", &request_layouts());
 }
 
-/// The harness itself: a block that differs fails, naming the line.
+/// The harness itself: a block is found between its markers, once.
 #[test]
-fn a_wrong_block_is_reported() {
+fn a_block_lies_between_its_markers() {
+    let markers = Markers::markdown("t");
     let readme = "x\n<!-- t:begin -->\na\nb\n<!-- t:end -->\n";
-    assert_eq!(block(readme, "t"), Ok("a\nb\n"));
-    assert!(block("<!-- t:begin -->\n", "t").is_err());
+    assert_eq!(blocks::block(readme, &markers), Ok("a\nb\n"));
+    assert!(blocks::block("<!-- t:begin -->\n", &markers).is_err());
     let twice = format!("{readme}{readme}");
-    assert!(block(&twice, "t").is_err());
+    assert!(blocks::block(&twice, &markers).is_err());
+    assert!(blocks::block("<!-- t:end -->\n<!-- t:begin -->\n", &markers).is_err());
 }

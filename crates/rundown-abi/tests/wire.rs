@@ -278,3 +278,71 @@ fn every_wire_error_has_one_status_and_a_message() {
         assert!(!err.to_string().is_empty());
     }
 }
+
+/// Every message of both tables is described, and each description is whole: the layout's size
+/// is the table's, the fields lie inside it one after another, the C names are distinct, each
+/// field has a meaning, and a named field's values and C constants are distinct.
+#[test]
+fn every_message_is_described() {
+    use rundown_abi::peer::PeerIoctl;
+    use rundown_abi::{Kind, Layout};
+
+    fn check(layout: &Layout, size: usize, what: &str) {
+        assert_eq!(layout.size, size, "{what}: {}", layout.rust);
+        assert!(!layout.fields.is_empty(), "{what}: {} has no field", layout.rust);
+        let mut end = 0;
+        for field in layout.fields {
+            assert!(field.offset >= end && field.offset + field.size <= layout.size, "{}.{}", layout.rust, field.rust);
+            end = field.offset + field.size;
+            let kind_size = match field.kind {
+                Kind::U16 => Some(2),
+                Kind::U32 => Some(4),
+                Kind::U64 => Some(8),
+                Kind::Bytes(n) => Some(n),
+                Kind::Guid | Kind::Interface | Kind::Pointer => None,
+            };
+            assert!(
+                kind_size.is_none_or(|width| width == field.size),
+                "{}.{}: {:?}",
+                layout.rust,
+                field.rust,
+                field.kind
+            );
+            let meaning = field.meaning.to_string();
+            assert!(!meaning.is_empty() && field.meaning.is_valid(), "{}.{}: {meaning}", layout.rust, field.rust);
+            if let Some(values) = field.values {
+                assert!(matches!(field.kind, Kind::U32), "{}.{}: named values in a u32", layout.rust, field.rust);
+                for (i, value) in values.values.iter().enumerate() {
+                    assert!(value.c.starts_with(values.c_prefix()) && !values.c_prefix().is_empty(), "{}", value.c);
+                    for other in &values.values[i + 1..] {
+                        assert!(value.raw != other.raw && value.c != other.c, "{} and {}", value.c, other.c);
+                    }
+                }
+            }
+        }
+        let mut names: Vec<_> = layout.fields.iter().map(|field| field.c).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), layout.fields.len(), "{}: a C name twice", layout.rust);
+    }
+
+    for ioctl in Ioctl::ALL {
+        let (min, max) = ioctl.input_bounds();
+        match ioctl.input_layout() {
+            Some(layout) => check(layout, max, ioctl.name()),
+            None => assert_eq!((min, max), (0, 0), "{ioctl:?}"),
+        }
+        let output = ioctl.output_layout().unwrap_or_else(|| panic!("{ioctl:?}: every request answers"));
+        check(output, ioctl.output_size(), ioctl.name());
+    }
+    for ioctl in PeerIoctl::ALL {
+        for (layout, size) in
+            [(ioctl.input_layout(), ioctl.input_bounds().1), (ioctl.output_layout(), ioctl.output_size())]
+        {
+            match layout {
+                Some(layout) => check(layout, size, ioctl.name()),
+                None => assert_eq!(size, 0, "{ioctl:?}"),
+            }
+        }
+    }
+}

@@ -209,8 +209,25 @@ impl<T: Transport + ?Sized> Device<T> {
         Ok(self.transport.control(code, input, output_len)?)
     }
 
-    /// Sends `code`; on success the bytes the driver returned.
-    fn returned(&mut self, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, Error> {
+    /// Sends `code` with `input` and an output buffer of `output_len` bytes, and checks the
+    /// status as [`call`](Self::call) does: the bytes the driver returned, for a caller that
+    /// reads them by the reply's layout (`rundown_abi::Layout`) rather than its type.
+    ///
+    /// ```
+    /// use rundown_abi::{Ioctl, NtStatus};
+    /// use rundown_client::{Device, LocalDriver};
+    ///
+    /// let mut device = Device::new(LocalDriver::new().open());
+    /// let layout = Ioctl::Query.output_layout().unwrap();
+    /// let bytes = device.returned(Ioctl::Query.code(), &[], layout.size).unwrap();
+    /// assert_eq!(layout.field("generation").unwrap().uint(&bytes), Some(1));
+    /// assert_eq!(device.returned(Ioctl::Query.code(), &[], 31).unwrap_err().status(), Some(NtStatus::BUFFER_TOO_SMALL));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]: a failure status, more bytes than the buffer, or the request not issued.
+    pub fn returned(&mut self, code: u32, input: &[u8], output_len: usize) -> Result<Vec<u8>, Error> {
         let done = self.control(code, input, output_len)?;
         if !done.status.is_success() {
             return Err(Error::Status { status: done.status, information: done.information });

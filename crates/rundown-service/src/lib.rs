@@ -14,11 +14,13 @@
 //! - [`Stats`]: the counters STATS reports.
 //!
 //! The driver's dispatch routines only translate IRPs into [`Request`]s and [`Reply`]s into
-//! output buffers.
+//! output buffers. A [`Reply`] is the request's reply already encoded ([`Reply::of`], typed by
+//! the request), so a request added to the ABI's table needs only its arm in
+//! [`Service::control`].
 //!
 //! ```
 //! use rundown::irql::PassiveLevel;
-//! use rundown_abi::{AcquireRequest, Ioctl, NtStatus};
+//! use rundown_abi::{AcquireRequest, Ioctl, NtStatus, requests};
 //! use rundown_service::{Generation, PoolUsage, Reply, Request, Rotator, Service};
 //!
 //! let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
@@ -29,7 +31,8 @@
 //! let handle = service.open_handle();
 //! let input = AcquireRequest { count: 1 }.to_bytes();
 //! let acquire = Request { code: Ioctl::Acquire.code(), input: &input, output_len: 4, from_user_mode: true };
-//! assert!(matches!(service.control(&handle, &acquire, &mut irql), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+//! let reply = service.control(&handle, &acquire, &mut irql).unwrap();
+//! assert_eq!(reply.decode::<requests::Acquire>().unwrap().handle_holds, 1);
 //!
 //! // A handle that holds protection may not rotate: it would wait for itself.
 //! let rotate = Request { code: Ioctl::Rotate.code(), input: &[], output_len: 24, from_user_mode: true };
@@ -64,7 +67,7 @@ pub use payload::{Payload, Snapshot};
 pub use peers::{PeerReferences, peer_read, peer_write};
 pub use pending::{CancellableRequest, HandleKey, PendingRotation};
 pub use registry::{Registered, Registry};
-pub use reply::Reply;
+pub use reply::{EncodedReply, Reply};
 pub use rotator::{Retired, Rotator};
 pub use service::{Dispatched, Request, Service};
 pub use stats::{PoolUsage, Stats};

@@ -7,9 +7,9 @@ use rundown::irql::{AtMost, Dispatch, Irql};
 use rundown::sync::Ordering::{Acquire, Release, SeqCst};
 use rundown::sync::{AtomicBool, AtomicU32, AtomicU64};
 use rundown_abi::{
-    AcquireRequest, DriverFlavour, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, ProtectionKind,
-    QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply, ReleaseRequest, RundownInterface,
-    StatsReply, VersionReply, WireError, WriteReply, WriteRequest,
+    AcquireRequest, DriverFlavour, GetInterfaceRequest, HoldsReply, Ioctl, NtStatus, ObjectState, PeerInterface,
+    PeersReply, ProtectionKind, QueryReply, RUNDOWN_INTERFACE_GUID, RUNDOWN_INTERFACE_VERSION, ReadReply,
+    ReleaseRequest, RundownInterface, StatsReply, VersionReply, WireError, WriteReply, WriteRequest, requests,
 };
 
 use crate::generation::Generation;
@@ -51,7 +51,7 @@ pub enum Dispatched<C> {
 ///
 /// ```
 /// use rundown::irql::PassiveLevel;
-/// use rundown_abi::{Ioctl, WriteRequest};
+/// use rundown_abi::{Ioctl, WriteRequest, requests};
 /// use rundown_service::{Generation, PoolUsage, Reply, Request, Service};
 ///
 /// let mut irql = PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL");
@@ -61,7 +61,8 @@ pub enum Dispatched<C> {
 /// let write = WriteRequest::new(b"hello").unwrap();
 /// let input = &write.to_bytes()[..write.wire_len()];
 /// let request = Request { code: Ioctl::Write.code(), input, output_len: 8, from_user_mode: true };
-/// assert!(matches!(service.control(&handle, &request, &mut irql), Ok(Reply::Write(reply)) if reply.version == 1));
+/// let reply = service.control(&handle, &request, &mut irql).unwrap();
+/// assert_eq!(reply.decode::<requests::Write>().unwrap().version, 1);
 /// ```
 pub struct Service<'r> {
     object: &'r SharedObject,
@@ -155,7 +156,8 @@ impl<'r> Service<'r> {
     ///
     /// Checks run in the ABI's order (code, input length, output length, fields, operation), and
     /// the first failure is the answer. Every request of [`Ioctl`] has its arm here (no wildcard:
-    /// a request added to the table does not compile until it is served). [`Reply::RotateQueued`] means the caller pends the
+    /// a request added to the table does not compile until it is served), which answers with
+    /// [`Reply::of`] its request's reply. [`Reply::RotateQueued`] means the caller pends the
     /// request in [`PendingRotation`](crate::PendingRotation) for the rotator.
     ///
     /// # Errors
@@ -172,28 +174,28 @@ impl<'r> Service<'r> {
         }
         ioctl.check_input_len(request.input.len()).map_err(WireError::status)?;
         ioctl.check_output_len(request.output_len).map_err(WireError::status)?;
-        match ioctl {
-            Ioctl::Query => Ok(Reply::Query(self.query(handle, irql))),
+        let reply = match ioctl {
+            Ioctl::Query => Ok(Reply::of::<requests::Query>(&self.query(handle, irql))),
             Ioctl::Acquire => {
                 let count = nonzero(AcquireRequest::from_bytes(request.input).map_err(WireError::status)?.count)?;
-                self.acquire(handle, count, irql).map(Reply::Holds)
+                self.acquire(handle, count, irql).map(|holds| Reply::of::<requests::Acquire>(&holds))
             }
             Ioctl::Release => {
                 let count = nonzero(ReleaseRequest::from_bytes(request.input).map_err(WireError::status)?.count)?;
                 if !handle.release(count, irql) {
                     return Err(NtStatus::NOT_FOUND);
                 }
-                Ok(Reply::Holds(HoldsReply { handle_holds: handle.held() }))
+                Ok(Reply::of::<requests::Release>(&HoldsReply { handle_holds: handle.held() }))
             }
             Ioctl::Read => {
                 self.refuse_while_unloading()?;
-                Ok(Reply::Read(Self::read_reply(&*self.enter_for(handle, irql)?)))
+                Ok(Reply::of::<requests::Read>(&Self::read_reply(&*self.enter_for(handle, irql)?)))
             }
             Ioctl::Write => {
                 let write = WriteRequest::from_bytes(request.input).map_err(WireError::status)?;
                 self.refuse_while_unloading()?;
                 let object = self.enter_for(handle, irql)?;
-                Ok(Reply::Write(WriteReply { version: object.payload().write(write.data(), irql) }))
+                Ok(Reply::of::<requests::Write>(&WriteReply { version: object.payload().write(write.data(), irql) }))
             }
             Ioctl::Rotate => {
                 if handle.held() > 0 {
@@ -202,8 +204,13 @@ impl<'r> Service<'r> {
                 self.refuse_while_unloading()?;
                 Ok(Reply::RotateQueued)
             }
-            Ioctl::Stats => Ok(Reply::Stats(self.stats())),
-            Ioctl::Version => Ok(Reply::Version(Self::VERSION)),
+            Ioctl::Stats => Ok(Reply::of::<requests::Stats>(&self.stats())),
+            Ioctl::Version => Ok(Reply::of::<requests::Version>(&Self::VERSION)),
+            Ioctl::Peers => {
+                let interface = if self.unloading() { PeerInterface::Withdrawn } else { PeerInterface::Offered };
+                let holds = u32::try_from(self.peer_holds.held()).unwrap_or(u32::MAX);
+                Ok(Reply::of::<requests::Peers>(&PeersReply { holds, interface: interface as u32 }))
+            }
             Ioctl::GetInterface => {
                 let wanted = GetInterfaceRequest::from_bytes(request.input).map_err(WireError::status)?;
                 if wanted.guid != RUNDOWN_INTERFACE_GUID || wanted.version != RUNDOWN_INTERFACE_VERSION {
@@ -215,7 +222,12 @@ impl<'r> Service<'r> {
                 self.refuse_while_unloading()?;
                 Ok(Reply::InterfaceRequested)
             }
-        }
+        };
+        debug_assert!(
+            reply.as_ref().map_or(true, |reply| reply.ioctl() == ioctl),
+            "{ioctl:?} answered another request's reply"
+        );
+        reply
     }
 
     /// [`control`](Self::control), then, for a ROTATE it accepted, pends `irp` in `pending` for

@@ -72,7 +72,7 @@ use loom_support::{Leaked, Reached, check, passive};
 use rundown::provider::RundownWord;
 use rundown::provider::portable::{ACTIVE, COUNT_SHIFT};
 use rundown::{Rundown, RundownRef};
-use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ReleaseRequest};
+use rundown_abi::{AcquireRequest, Ioctl, NtStatus, ReleaseRequest, requests};
 use rundown_service::{
     CancellableRequest, Dispatched, Generation, HandleState, Payload, PeerReferences, PendingRotation, PoolUsage,
     Reply, Request, Rotator, Service, Snapshot,
@@ -139,7 +139,8 @@ fn cleanup_racing_release_and_acquire_on_one_handle_accounts_for_every_hold() {
         let (handle_storage, handle) = Leaked::new(service.open_handle());
         let handle: &'static HandleState<'static, 'static> = handle;
         let held = send(service, handle, Ioctl::Acquire, &AcquireRequest { count: 2 }.to_bytes());
-        assert!(matches!(held, Ok(Reply::Holds(reply)) if reply.handle_holds == 2), "{held:?}");
+        let holds = held.as_ref().ok().and_then(Reply::decode::<requests::Acquire>);
+        assert_eq!(holds.map(|reply| reply.handle_holds), Some(2), "{held:?}");
         let release_returned = Arc::new(AtomicBool::new(false));
 
         let cleanup = {
@@ -156,7 +157,8 @@ fn cleanup_racing_release_and_acquire_on_one_handle_accounts_for_every_hold() {
         };
         let requests = thread::spawn(move || {
             let released = match send(service, handle, Ioctl::Release, &ReleaseRequest { count: 1 }.to_bytes()) {
-                Ok(Reply::Holds(reply)) => {
+                Ok(answer) => {
+                    let reply = answer.decode::<requests::Release>().expect("RELEASE's reply");
                     assert!(reply.handle_holds <= 1, "a RELEASE of 1 left {reply:?}");
                     true
                 }
@@ -165,7 +167,8 @@ fn cleanup_racing_release_and_acquire_on_one_handle_accounts_for_every_hold() {
             };
             release_returned.store(true, Release);
             let acquired = match send(service, handle, Ioctl::Acquire, &AcquireRequest { count: 1 }.to_bytes()) {
-                Ok(Reply::Holds(reply)) => {
+                Ok(answer) => {
+                    let reply = answer.decode::<requests::Acquire>().expect("ACQUIRE's reply");
                     assert!(reply.handle_holds <= 2, "an ACQUIRE of 1 reached {reply:?}");
                     true
                 }
@@ -226,14 +229,16 @@ fn cleanup_racing_a_read_on_a_lent_hold_counts_the_release() {
         let (handle_storage, handle) = Leaked::new(service.open_handle());
         let handle: &'static HandleState<'static, 'static> = handle;
         let held = send(service, handle, Ioctl::Acquire, &AcquireRequest { count: 1 }.to_bytes());
-        assert!(matches!(held, Ok(Reply::Holds(reply)) if reply.handle_holds == 1), "{held:?}");
+        let holds = held.as_ref().ok().and_then(Reply::decode::<requests::Acquire>);
+        assert_eq!(holds.map(|reply| reply.handle_holds), Some(1), "{held:?}");
 
         let cleanup = thread::spawn(move || service.cleanup(handle, &passive()));
         let read = thread::spawn(move || send(service, handle, Ioctl::Read, &[]));
         let taken = cleanup.join().expect("the CLEANUP thread panicked");
         let answer = read.join().expect("the READ thread panicked");
         assert!(
-            matches!(answer, Ok(Reply::Read(_))) || answer == Err(NtStatus::DELETE_PENDING),
+            answer.as_ref().is_ok_and(|reply| reply.decode::<requests::Read>().is_some())
+                || answer == Err(NtStatus::DELETE_PENDING),
             "READ answered {answer:?}"
         );
         if taken == 0 {

@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestIrp, cancel_irp, irql, with_service};
-use rundown_abi::{AcquireRequest, Ioctl, NtStatus, RotateReply};
-use rundown_service::{Dispatched, HandleState, PendingRotation, Reply, Request, Service};
+use common::{Answer, TestIrp, cancel_irp, irql, with_service};
+use rundown_abi::{AcquireRequest, Ioctl, NtStatus, RotateReply, requests};
+use rundown_service::{Dispatched, HandleState, PendingRotation, Request, Service};
 
 const ROTATE: Request<'static> =
     Request { code: Ioctl::Rotate.code(), input: &[], output_len: RotateReply::SIZE, from_user_mode: true };
@@ -25,7 +25,7 @@ fn dispatch(
 fn hold(service: &Service<'_>, handle: &HandleState<'_, '_>) {
     let input = AcquireRequest { count: 1 }.to_bytes();
     let request = Request { code: Ioctl::Acquire.code(), input: &input, output_len: 4, from_user_mode: true };
-    assert!(matches!(service.control(handle, &request, &mut irql()), Ok(Reply::Holds(_))));
+    assert!(service.control(handle, &request, &mut irql()).reply::<requests::Acquire>().is_some());
 }
 
 /// Completes what `dispatch` handed back at once, returning its status.

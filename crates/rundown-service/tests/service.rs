@@ -6,11 +6,11 @@ use std::time::Duration;
 
 mod common;
 
-use common::{irql, with_service};
+use common::{Answer, irql, with_service};
 use rundown::irql::PassiveLevel;
 use rundown_abi::{
     ABI_VERSION, AcquireRequest, DriverFlavour, Ioctl, MAX_PAYLOAD, NtStatus, ObjectState, ProtectionKind,
-    ReleaseRequest, StatsReply, VersionReply, WriteRequest,
+    ReleaseRequest, StatsReply, VersionReply, WriteReply, WriteRequest, requests,
 };
 use rundown_service::{HandleState, Reply, Request, Rotator, Service};
 
@@ -44,29 +44,27 @@ fn write(service: &Service<'_>, handle: &HandleState<'_, '_>, data: &[u8]) -> Re
 }
 
 fn stats(service: &Service<'_>, handle: &HandleState<'_, '_>) -> StatsReply {
-    match send(service, handle, Ioctl::Stats, &[]) {
-        Ok(Reply::Stats(stats)) => stats,
-        other => panic!("STATS answered {other:?}"),
-    }
+    let answer = send(service, handle, Ioctl::Stats, &[]);
+    answer.reply::<requests::Stats>().unwrap_or_else(|| panic!("STATS answered {answer:?}"))
 }
 
 #[test]
 fn each_ioctl_answers_its_reply() {
     with_service(|service, rotator| {
         let handle = service.open_handle();
-        let Ok(Reply::Query(query)) = send(service, &handle, Ioctl::Query, &[]) else { panic!("QUERY") };
+        let query = send(service, &handle, Ioctl::Query, &[]).reply::<requests::Query>().expect("QUERY");
         assert_eq!((query.generation, query.version, query.holders, query.state), (1, 0, 0, 0));
-        assert_eq!(write(service, &handle, b"first"), Ok(Reply::Write(rundown_abi::WriteReply { version: 1 })));
-        let Ok(Reply::Read(read)) = send(service, &handle, Ioctl::Read, &[]) else { panic!("READ") };
+        assert_eq!(write(service, &handle, b"first").reply::<requests::Write>(), Some(WriteReply { version: 1 }));
+        let read = send(service, &handle, Ioctl::Read, &[]).reply::<requests::Read>().expect("READ");
         assert_eq!((read.generation, read.version, read.data()), (1, 1, &b"first"[..]));
-        assert!(matches!(acquire(service, &handle, 2), Ok(Reply::Holds(h)) if h.handle_holds == 2));
-        let Ok(Reply::Query(query)) = send(service, &handle, Ioctl::Query, &[]) else { panic!("QUERY") };
+        assert!(acquire(service, &handle, 2).reply::<requests::Acquire>().map(|h| h.handle_holds) == Some(2));
+        let query = send(service, &handle, Ioctl::Query, &[]).reply::<requests::Query>().expect("QUERY");
         assert_eq!((query.holders, query.handle_holds, query.payload_len), (2, 2, 5));
-        assert!(matches!(release(service, &handle, 2), Ok(Reply::Holds(h)) if h.handle_holds == 0));
+        assert!(release(service, &handle, 2).reply::<requests::Release>().map(|h| h.handle_holds) == Some(0));
         assert_eq!(send(service, &handle, Ioctl::Rotate, &[]), Ok(Reply::RotateQueued));
         let rotated = rotator.rotate(&irql());
         assert_eq!((rotated.old_generation, rotated.new_generation, rotated.waited_for_holders), (1, 2, 0));
-        let Ok(Reply::Read(read)) = send(service, &handle, Ioctl::Read, &[]) else { panic!("READ") };
+        let read = send(service, &handle, Ioctl::Read, &[]).reply::<requests::Read>().expect("READ");
         assert_eq!((read.generation, read.version, read.data()), (2, 1, &b"first"[..]), "the payload carries over");
         let stats = stats(service, &handle);
         // QUERY holds protection while it reads, on top of the handle's two.
@@ -81,7 +79,7 @@ fn each_ioctl_answers_its_reply() {
 fn version_answers_the_contract_and_the_build() {
     with_service(|service, _| {
         let handle = service.open_handle();
-        let Ok(Reply::Version(version)) = send(service, &handle, Ioctl::Version, &[]) else { panic!("VERSION") };
+        let version = send(service, &handle, Ioctl::Version, &[]).reply::<requests::Version>().expect("VERSION");
         let flavour = if cfg!(feature = "ntoskrnl") { DriverFlavour::Ntoskrnl } else { DriverFlavour::Portable };
         let protection = if cfg!(feature = "cache-aware") { ProtectionKind::CacheAware } else { ProtectionKind::Plain };
         assert_eq!(version, VersionReply::new(flavour, protection));
@@ -89,7 +87,7 @@ fn version_answers_the_contract_and_the_build() {
         assert_eq!((version.driver_flavour(), version.protection_kind()), (Some(flavour), Some(protection)));
         assert_eq!(version, Service::VERSION);
         let mut out = [0xAA; 16];
-        assert_eq!(Reply::Version(version).write_to(&mut out), Some(16));
+        assert_eq!(Reply::of::<requests::Version>(&version).write_to(&mut out), Some(16));
         assert_eq!(VersionReply::from_bytes(&out), Ok(version));
         let code = Ioctl::Version.code();
         assert_eq!(send_raw(service, &handle, code, &[0], 16), Err(NtStatus::INFO_LENGTH_MISMATCH));
@@ -126,9 +124,8 @@ fn malformed_requests_get_the_contracts_status_and_change_nothing() {
         ];
         for &(name, code, input, output_len, status) in cases {
             assert_eq!(send_raw(service, &handle, code, input, output_len), Err(status), "{name}");
-            let Ok(Reply::Query(query)) = send(service, &handle, Ioctl::Query, &[]) else {
-                panic!("QUERY after {name}")
-            };
+            let query = send(service, &handle, Ioctl::Query, &[]).reply::<requests::Query>();
+            let query = query.unwrap_or_else(|| panic!("QUERY after {name}"));
             assert_eq!((query.generation, query.version, query.holders, query.handle_holds), (1, 0, 0, 0), "{name}");
         }
     });
@@ -170,13 +167,16 @@ fn rotation_waits_for_a_hold_then_completes() {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 let other = service.open_handle();
-                while !matches!(send(service, &other, Ioctl::Query, &[]), Ok(Reply::Query(q)) if q.state == ObjectState::RunningDown as u32) {
+                while send(service, &other, Ioctl::Query, &[])
+                    .reply::<requests::Query>()
+                    .is_none_or(|q| q.state != ObjectState::RunningDown as u32)
+                {
                     std::thread::yield_now();
                 }
                 assert_eq!(acquire(service, &other, 1), Err(NtStatus::DELETE_PENDING), "refused while running down");
                 assert_eq!(send(service, &other, Ioctl::Read, &[]), Err(NtStatus::DELETE_PENDING));
                 assert!(
-                    matches!(send(service, &holder, Ioctl::Read, &[]), Ok(Reply::Read(_))),
+                    send(service, &holder, Ioctl::Read, &[]).reply::<requests::Read>().is_some(),
                     "the holder reads through its own hold while the rotation waits for it"
                 );
                 std::thread::sleep(Duration::from_millis(20));
@@ -225,11 +225,11 @@ fn retire_waits_for_holders_and_refuses_everything_after() {
     assert_eq!(acquire(&service, &late, 1), Err(NtStatus::DELETE_PENDING));
     assert_eq!(send(&service, &late, Ioctl::Read, &[]), Err(NtStatus::DELETE_PENDING));
     assert_eq!(send(&service, &late, Ioctl::Rotate, &[]), Err(NtStatus::DELETE_PENDING));
-    let Ok(Reply::Query(query)) = send(&service, &late, Ioctl::Query, &[]) else { panic!("QUERY") };
+    let query = send(&service, &late, Ioctl::Query, &[]).reply::<requests::Query>().expect("QUERY");
     assert_eq!((query.generation, query.state), (1, ObjectState::Completed as u32));
     assert_eq!(
         send(&service, &late, Ioctl::Version, &[]),
-        Ok(Reply::Version(Service::VERSION)),
+        Ok(Reply::of::<requests::Version>(&Service::VERSION)),
         "VERSION still answers"
     );
 }
@@ -259,7 +259,7 @@ fn reads_never_see_a_torn_payload_during_writes_and_rotations() {
                     let handle = service.open_handle();
                     let mut last_generation = 0;
                     while !stop.load(SeqCst) {
-                        if let Ok(Reply::Read(read)) = send(service, &handle, Ioctl::Read, &[]) {
+                        if let Some(read) = send(service, &handle, Ioctl::Read, &[]).reply::<requests::Read>() {
                             let data = read.data();
                             assert!(data.iter().all(|&b| b == data[0]), "torn payload {data:?}");
                             assert!(read.generation >= last_generation, "generation went back");
@@ -357,7 +357,9 @@ fn the_unload_refuses_new_protection_from_its_first_step_and_lets_holders_go() {
     service.begin_unload();
     std::thread::scope(|scope| {
         let unload = scope.spawn(|| rotator.retire(&irql()));
-        while !matches!(send(&service, &other, Ioctl::Query, &[]), Ok(Reply::Query(q)) if q.state == ObjectState::RunningDown as u32)
+        while send(&service, &other, Ioctl::Query, &[])
+            .reply::<requests::Query>()
+            .is_none_or(|q| q.state != ObjectState::RunningDown as u32)
         {
             std::thread::yield_now();
         }
@@ -367,9 +369,9 @@ fn the_unload_refuses_new_protection_from_its_first_step_and_lets_holders_go() {
             assert_eq!(write(&service, handle, b"late"), Err(NtStatus::DELETE_PENDING));
         }
         assert_eq!(send(&service, &other, Ioctl::Rotate, &[]), Err(NtStatus::DELETE_PENDING));
-        assert!(matches!(send(&service, &other, Ioctl::Query, &[]), Ok(Reply::Query(_))), "QUERY still answers");
+        assert!(send(&service, &other, Ioctl::Query, &[]).reply::<requests::Query>().is_some(), "QUERY still answers");
         assert!(!unload.is_finished(), "the unload waits for the holder");
-        assert!(matches!(release(&service, &holder, 1), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+        assert!(release(&service, &holder, 1).reply::<requests::Release>().map(|h| h.handle_holds) == Some(1));
         assert_eq!(service.cleanup(&holder, &irql()), 1);
         let retired = unload.join().expect("unload");
         // The holder's 2, and the polling QUERY's own protection if it was inside just then.
@@ -410,7 +412,7 @@ fn ten_thousand_handles_each_holding_one() {
         for handle in &handles {
             // SAFETY: registered above and not unregistered until the end of the test.
             let handle = unsafe { handle.as_ref() };
-            assert!(matches!(acquire(service, handle, 1), Ok(Reply::Holds(h)) if h.handle_holds == 1));
+            assert!(acquire(service, handle, 1).reply::<requests::Acquire>().map(|h| h.handle_holds) == Some(1));
         }
         assert_eq!(service.stats().holders, 10_000);
         assert_eq!(registry.len(&mut irql), 10_000);
@@ -440,18 +442,20 @@ fn every_request_is_served_at_dispatch_level() {
         let acquire_input = AcquireRequest { count: 1 }.to_bytes();
         let release_input = ReleaseRequest { count: 1 }.to_bytes();
         let interface_input = GetInterfaceRequest::current().to_bytes();
-        let requests: [(Ioctl, &[u8]); 9] = [
-            (Ioctl::Query, &[]),
-            (Ioctl::Version, &[]),
-            (Ioctl::Acquire, &acquire_input),
-            (Ioctl::Read, &[]),
-            (Ioctl::Write, &write_input[..write_request.wire_len()]),
-            (Ioctl::Release, &release_input),
-            (Ioctl::Stats, &[]),
-            (Ioctl::Rotate, &[]),
-            (Ioctl::GetInterface, &interface_input),
-        ];
-        assert!(Ioctl::ALL.iter().all(|ioctl| requests.iter().any(|(sent, _)| sent == ioctl)), "every request");
+        // Every request of the table, in its order (RELEASE gives back what ACQUIRE took before
+        // ROTATE), each with a valid input; a request without input takes none.
+        let requests = Ioctl::ALL.map(|ioctl| -> (Ioctl, &[u8]) {
+            match ioctl {
+                Ioctl::Acquire => (ioctl, &acquire_input),
+                Ioctl::Release => (ioctl, &release_input),
+                Ioctl::Write => (ioctl, &write_input[..write_request.wire_len()]),
+                Ioctl::GetInterface => (ioctl, &interface_input),
+                other => {
+                    assert_eq!(other.input_size(), Some(0), "{other:?}: give this test its input");
+                    (other, &[])
+                }
+            }
+        });
         for (ioctl, input) in requests {
             let request = Request { code: ioctl.code(), input, output_len: ioctl.output_size(), from_user_mode: false };
             let answer = service.control(&handle, &request, &mut *dispatch);

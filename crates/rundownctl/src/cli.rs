@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use rundown_abi::Ioctl;
 use rundown_abi::peer::{PeerMode, PeerStartRequest};
 
 use crate::hex;
+pub use crate::plain::PlainQuery;
 
 /// The service name `install`, `start`, `stop` and `uninstall` use unless told otherwise.
 pub const DEFAULT_SERVICE: &str = "RundownShared";
@@ -149,6 +151,9 @@ pub enum DeviceCommand {
     PeerStop,
     /// PEER_STATS: what the peer's worker loop has seen so far
     PeerStats,
+    /// Every request without input that has no command above: its reply's fields.
+    #[command(flatten)]
+    Plain(PlainQuery),
 }
 
 impl DeviceCommand {
@@ -169,6 +174,7 @@ impl DeviceCommand {
             Self::PeerStart(_) => "peer-start",
             Self::PeerStop => "peer-stop",
             Self::PeerStats => "peer-stats",
+            Self::Plain(query) => query.word(),
         }
     }
 
@@ -176,6 +182,28 @@ impl DeviceCommand {
     #[must_use]
     pub fn on_the_peer(&self) -> bool {
         matches!(self, Self::PeerStart(_) | Self::PeerStop | Self::PeerStats)
+    }
+}
+
+/// The subcommand (with example arguments) that sends each request of the shared device's table
+/// by hand; `None` for the others: a request without input is then a [`PlainQuery`], and
+/// GET_INTERFACE, which user mode may not send, has none.
+#[must_use]
+pub const fn own_subcommand(ioctl: Ioctl) -> Option<&'static [&'static str]> {
+    #[allow(
+        clippy::match_wildcard_for_single_variants,
+        reason = "a request added to the table has no command of its own"
+    )]
+    match ioctl {
+        Ioctl::Query => Some(&["query"]),
+        Ioctl::Acquire => Some(&["acquire"]),
+        Ioctl::Release => Some(&["release"]),
+        Ioctl::Read => Some(&["read"]),
+        Ioctl::Write => Some(&["write", "x"]),
+        Ioctl::Rotate => Some(&["rotate"]),
+        Ioctl::Stats => Some(&["stats"]),
+        Ioctl::Version => Some(&["version"]),
+        _ => None,
     }
 }
 
@@ -339,6 +367,25 @@ mod tests {
             assert_eq!(parse(args).unwrap().command.word(), args[0]);
         }
         assert_eq!(parse(&["stop"]).unwrap().command.word(), "stop");
+    }
+
+    /// Every request without input and without a command of its own is a subcommand: its word
+    /// parses to it, and the help lists it.
+    #[test]
+    fn plain_queries_are_subcommands() {
+        let help = Cli::command().render_long_help().to_string();
+        for query in PlainQuery::all() {
+            assert_eq!(device(&[query.word()]), DeviceCommand::Plain(query));
+            assert_eq!(device(&[query.word()]).word(), query.word());
+            assert!(help.contains(query.word()), "{} missing from:\n{help}", query.word());
+            assert!(!query.word().is_empty() && !query.word().contains('_'), "{}", query.word());
+        }
+        for ioctl in Ioctl::ALL {
+            let plain = ioctl.input_size() == Some(0) && own_subcommand(ioctl).is_none();
+            assert_eq!(PlainQuery::new(ioctl).is_some(), plain, "{ioctl:?}");
+        }
+        assert_eq!(PlainQuery::any(Ioctl::GetInterface).word(), "get-interface");
+        assert!(PlainQuery::any(Ioctl::Stats).about().starts_with("STATS: the driver's counters"));
     }
 
     #[test]

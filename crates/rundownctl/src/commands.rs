@@ -9,8 +9,11 @@ use rundown_abi::Ioctl;
 use rundown_abi::peer::PeerIoctl;
 use rundown_client::{Device, Error, Transport};
 
-use crate::cli::DeviceCommand;
-use crate::output::{Held, Holds, PeerCounts, PeerStarted, Query, Raw, Read, Reply, Rotated, Stats, Version, Written};
+use crate::cli::{DeviceCommand, PlainQuery, own_subcommand};
+use crate::fields::Fields;
+use crate::output::{
+    Held, Holds, PeerCounts, PeerStarted, PlainReply, Query, Raw, Read, Reply, Rotated, Version, Written,
+};
 
 /// How often `hold` looks for Ctrl-C.
 const HOLD_POLL: Duration = Duration::from_millis(20);
@@ -32,23 +35,13 @@ impl Console<'_> {
 }
 
 /// The subcommand (with example arguments) that sends each request of the shared device's
-/// table, or `None` for one user mode may not send (GET_INTERFACE). There is no wildcard arm: a
-/// request added to rundown-abi's table does not compile until the CLI says how to send it, and
-/// the tests run each of these on the driver's request handling and check that it sends exactly
-/// that code.
+/// table: its own ([`own_subcommand`]), else for a request without input its
+/// [`PlainQuery`]; `None` for one user mode may not send (GET_INTERFACE). The tests run each of
+/// these on the driver's request handling and check that it sends exactly that code, and that
+/// only GET_INTERFACE has none.
 #[must_use]
-pub const fn subcommand(ioctl: Ioctl) -> Option<&'static [&'static str]> {
-    match ioctl {
-        Ioctl::Query => Some(&["query"]),
-        Ioctl::Acquire => Some(&["acquire"]),
-        Ioctl::Release => Some(&["release"]),
-        Ioctl::Read => Some(&["read"]),
-        Ioctl::Write => Some(&["write", "x"]),
-        Ioctl::Rotate => Some(&["rotate"]),
-        Ioctl::Stats => Some(&["stats"]),
-        Ioctl::Version => Some(&["version"]),
-        Ioctl::GetInterface => None,
-    }
+pub fn subcommand(ioctl: Ioctl) -> Option<Vec<&'static str>> {
+    own_subcommand(ioctl).map(<[_]>::to_vec).or_else(|| PlainQuery::new(ioctl).map(|query| vec![query.word()]))
 }
 
 /// The subcommand that sends each request of the peer's table (see [`subcommand`]).
@@ -84,7 +77,7 @@ pub fn execute<T: Transport + ?Sized>(
             let reply = device.rotate()?;
             Reply::Rotate(Rotated::new(&reply, started.elapsed()))
         }
-        DeviceCommand::Stats => Reply::Stats(Stats::from(&device.stats()?)),
+        DeviceCommand::Stats => Reply::Stats(Fields::of(&device.stats()?)),
         DeviceCommand::Version => Reply::Version(Version::from(&device.version()?)),
         DeviceCommand::Acquire(count) => {
             let reply = device.acquire(count.count)?;
@@ -106,7 +99,20 @@ pub fn execute<T: Transport + ?Sized>(
         }
         DeviceCommand::PeerStop => Reply::PeerStop(PeerCounts::from(&device.peer_stop()?)),
         DeviceCommand::PeerStats => Reply::PeerStats(PeerCounts::from(&device.peer_stats()?)),
+        DeviceCommand::Plain(query) => Reply::Plain(plain(device, *query)?),
     })
+}
+
+/// A [`PlainQuery`]: its request, and its reply's fields read by the reply's layout.
+fn plain<T: Transport + ?Sized>(device: &mut Device<T>, query: PlainQuery) -> Result<PlainReply, Error> {
+    let ioctl = query.ioctl();
+    let layout = ioctl.output_layout().expect("a plain query has a reply");
+    let bytes = device.returned(ioctl.code(), &[], layout.size)?;
+    if bytes.len() != layout.size {
+        let detail = format!("{} bytes, not {}'s {}", bytes.len(), layout.rust, layout.size);
+        return Err(Error::BadReply { information: bytes.len(), detail });
+    }
+    Ok(PlainReply { query, fields: Fields::decode(layout, &bytes) })
 }
 
 /// `hold`: acquire, wait `duration` or until interrupted, release.
@@ -206,7 +212,7 @@ mod tests {
                 continue;
             };
             let mut dev = driver();
-            let _ = run_on(&mut dev, args);
+            let _ = run_on(&mut dev, &args);
             let calls = &dev.transport().calls;
             assert_eq!(calls.first().map(|call| call.0), Some(ioctl.code()), "`rundownctl {}`", args.join(" "));
             assert_eq!(calls.len(), 1, "`rundownctl {}` sends one request", args.join(" "));
@@ -218,6 +224,22 @@ mod tests {
             let calls = &peer.transport().calls;
             assert_eq!(calls.first().map(|call| call.0), Some(ioctl.code()), "`rundownctl {}`", args.join(" "));
         }
+    }
+
+    /// A plain query reads its reply by the reply's layout: the same fields as the typed reply,
+    /// and as JSON its word as the command and the fields after it.
+    #[test]
+    fn a_plain_query_reads_its_reply_by_the_layout() {
+        let mut dev = driver();
+        let reply = plain(&mut dev, PlainQuery::any(Ioctl::Version)).unwrap();
+        assert_eq!(reply.fields, Fields::of(&dev.version().unwrap()));
+        assert_eq!(
+            Reply::Plain(reply).to_json(),
+            r#"{"ok":true,"command":"version","abi_version":1,"flavour":"portable","protection":"plain","max_payload":256}"#
+        );
+        dev.transport_mut().answer_next(Completion::succeeded(&[0; 8], 8));
+        let short = plain(&mut dev, PlainQuery::any(Ioctl::Version)).unwrap_err();
+        assert!(matches!(short, Error::BadReply { information: 8, .. }), "{short:?}");
     }
 
     #[test]

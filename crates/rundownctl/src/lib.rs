@@ -13,8 +13,10 @@
 
 pub mod cli;
 pub mod commands;
+pub mod fields;
 pub mod hex;
 pub mod output;
+pub mod plain;
 pub mod service;
 pub mod table;
 

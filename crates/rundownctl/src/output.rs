@@ -12,11 +12,14 @@ use std::time::Duration;
 use rundown_abi::peer::{PeerStartRequest, PeerStats};
 use rundown_abi::{
     ABI_VERSION, DriverFlavour, Ioctl, NtStatus, ObjectState, ProtectionKind, QueryReply, ReadReply, RotateReply,
-    StatsReply, VersionReply,
+    VersionReply,
 };
 use rundown_client::{Completion, status};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use crate::cli::PlainQuery;
+use crate::fields::Fields;
 use crate::hex;
 use crate::table::Table;
 
@@ -43,8 +46,8 @@ pub enum Reply {
     Write(Written),
     /// ROTATE.
     Rotate(Rotated),
-    /// STATS.
-    Stats(Stats),
+    /// STATS: its fields, as the reply's layout gives them.
+    Stats(Fields),
     /// VERSION.
     Version(Version),
     /// ACQUIRE.
@@ -61,6 +64,9 @@ pub enum Reply {
     PeerStop(PeerCounts),
     /// PEER_STATS.
     PeerStats(PeerCounts),
+    /// A request without input that has no command of its own: `command` is its word.
+    #[serde(untagged)]
+    Plain(PlainReply),
 }
 
 /// A reply as a JSON line, `ok` first.
@@ -105,7 +111,7 @@ impl Reply {
                 format!("rundownctl: wrote {} bytes; version is now {}\n", written.len, written.version)
             }
             Self::Rotate(rotated) => rotated.render(),
-            Self::Stats(stats) => stats.render(),
+            Self::Stats(fields) => fields.render(),
             Self::Version(version) => version.render(),
             Self::Acquire(holds) => format!(
                 "rundownctl: acquired {}; this handle holds {} (holds end when this process exits)\n",
@@ -118,7 +124,29 @@ impl Reply {
             Self::Raw(raw) => raw.render(),
             Self::PeerStart(started) => started.render(),
             Self::PeerStop(counts) | Self::PeerStats(counts) => counts.render(),
+            Self::Plain(plain) => plain.fields.render(),
         }
+    }
+}
+
+/// What a [`PlainQuery`] answered: its word and its reply's fields. As JSON, `command` and then
+/// the fields: `{"ok":true,"command":"peers","holds":0,...}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlainReply {
+    /// The command.
+    pub query: PlainQuery,
+    /// The reply's fields.
+    pub fields: Fields,
+}
+
+impl Serialize for PlainReply {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.0.len() + 1))?;
+        map.serialize_entry("command", self.query.word())?;
+        for (name, value) in &self.fields.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
 }
 
@@ -340,57 +368,6 @@ impl Rotated {
             .row("new generation", self.new_generation)
             .row("holders waited for", self.waited_for_holders)
             .row("took", seconds(Duration::from_millis(self.elapsed_ms)))
-            .render()
-    }
-}
-
-/// STATS' reply: the driver's counters since it loaded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Stats {
-    /// Protections granted.
-    pub acquisitions: u64,
-    /// Acquisitions refused (the object ran down).
-    pub refusals: u64,
-    /// Rotations that waited for holders.
-    pub waits: u64,
-    /// Rotations.
-    pub rotations: u64,
-    /// The most protections held at once.
-    pub max_holders: u32,
-    /// Protections held now.
-    pub holders: u32,
-    /// Pool in use, in bytes.
-    pub pool_bytes: u64,
-    /// Pool allocations in use.
-    pub pool_blocks: u64,
-}
-
-impl From<&StatsReply> for Stats {
-    fn from(reply: &StatsReply) -> Self {
-        Self {
-            acquisitions: reply.acquisitions,
-            refusals: reply.refusals,
-            waits: reply.waits,
-            rotations: reply.rotations,
-            max_holders: reply.max_holders,
-            holders: reply.holders,
-            pool_bytes: reply.pool_bytes,
-            pool_blocks: reply.pool_blocks,
-        }
-    }
-}
-
-impl Stats {
-    fn render(&self) -> String {
-        Table::new()
-            .row("acquisitions", self.acquisitions)
-            .row("refusals", self.refusals)
-            .row("waits", self.waits)
-            .row("rotations", self.rotations)
-            .row("max holders", self.max_holders)
-            .row("holders", self.holders)
-            .row("pool bytes", self.pool_bytes)
-            .row("pool blocks", self.pool_blocks)
             .render()
     }
 }
@@ -659,7 +636,7 @@ pub fn code(code: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use rundown_abi::MAX_PAYLOAD;
+    use rundown_abi::{MAX_PAYLOAD, StatsReply};
 
     use super::*;
 
@@ -669,8 +646,8 @@ mod tests {
         Read::from(&ReadReply { generation: 2, version: 5, len: u32::try_from(data.len()).unwrap(), payload })
     }
 
-    fn stats() -> Stats {
-        Stats::from(&StatsReply {
+    fn stats() -> Fields {
+        Fields::of(&StatsReply {
             acquisitions: 10,
             refusals: 1,
             waits: 2,

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use anyhow::{Result, ensure};
 use rundown_abi::{
     Access, AcquireRequest, FILE_DEVICE_RUNDOWN, GetInterfaceRequest, Guid, Ioctl, Method, NtStatus, ReleaseRequest,
-    WriteRequest, ctl_code,
+    VENDOR_FUNCTION_FIRST, WriteRequest, ctl_code,
 };
 use rundown_wine_tests::{Answer, Artifacts, Loader, Rig, Session};
 
@@ -92,6 +92,16 @@ const fn function(function: u16, access: Access) -> u32 {
     ctl_code(FILE_DEVICE_RUNDOWN, function, Method::Buffered, access)
 }
 
+/// The first vendor function no request has: the one after the table's first run of rows (a
+/// row added there moves it on).
+const NEXT_FREE_FUNCTION: u16 = {
+    let mut function = VENDOR_FUNCTION_FIRST;
+    while Ioctl::from_function(function).is_some() {
+        function += 1;
+    }
+    function
+};
+
 /// QUERY's function, method and access on another device type.
 const fn device(device_type: u16) -> u32 {
     ctl_code(device_type, Ioctl::Query.function(), Method::Buffered, Access::Read)
@@ -149,7 +159,7 @@ fn cases() -> Vec<Case> {
         case("device type 0xFFFF", RW, device(0xFFFF), vec![], query, BAD_CODE),
         case("function 0x000 (Microsoft range)", RW, function(0x000, Access::Read), vec![], 0, BAD_CODE),
         case("function 0x7FF (Microsoft range, last)", RW, function(0x7FF, Access::Read), vec![], query, BAD_CODE),
-        case("function 0x808 (after VERSION)", RW, function(0x808, Access::Read), vec![], query, BAD_CODE),
+        case("the first free function after the table's rows", RW, function(NEXT_FREE_FUNCTION, Access::Read), vec![], query, BAD_CODE),
         case("function 0x8EF (before GET_INTERFACE)", RW, function(0x8EF, Access::Any), interface(), 72, BAD_CODE),
         case("function 0x8F1 (after GET_INTERFACE)", RW, function(0x8F1, Access::Any), vec![], 0, BAD_CODE),
         case("function 0xFFF (vendor range, last)", RW, function(0xFFF, Access::ReadWrite), bytes(4), 4, BAD_CODE),

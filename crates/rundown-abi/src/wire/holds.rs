@@ -1,65 +1,73 @@
-//! ACQUIRE's and RELEASE's request and their reply (one type each, shared by both).
+//! ACQUIRE's and RELEASE's requests (one type each, the same wire form) and their reply (shared by both).
 
 use super::codec::Reader;
 use super::{WireError, check_input_len, check_output_len};
 
-/// ACQUIRE's and RELEASE's input: a count of protections, for the calling handle. The two
-/// requests' names for it are [`AcquireRequest`] and [`ReleaseRequest`].
-///
-/// ```
-/// use rundown_abi::{AcquireRequest, CountRequest, ReleaseRequest, WireError};
-/// let req = AcquireRequest { count: 2 };
-/// assert_eq!(AcquireRequest::from_bytes(&req.to_bytes()), Ok(req));
-/// assert_eq!(ReleaseRequest::from_bytes(&[0; 4]), Err(WireError::ZeroCount));
-/// assert_eq!(CountRequest { count: 258 }.to_bytes(), [2, 1, 0, 0]);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(C)]
-pub struct CountRequest {
-    /// At least 1 (for RELEASE, also at most what the handle holds).
-    pub count: u32,
+/// ACQUIRE's and RELEASE's inputs: a count of protections, for the calling handle. Two types
+/// with the same wire form, so that each request's message has its own C struct and meaning.
+macro_rules! count_request {
+    ($(#[$meta:meta])* $Request:ident, $example:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(C)]
+        pub struct $Request {
+            /// At least 1 (for RELEASE, also at most what the handle holds).
+            pub count: u32,
+        }
+
+        impl $Request {
+            /// Bytes on the wire.
+            pub const SIZE: usize = 4;
+
+            /// The little-endian wire form.
+            ///
+            #[doc = concat!("```\nassert_eq!(rundown_abi::", stringify!($Request), " { count: 258 }.to_bytes(), [2, 1, 0, 0]);\n```")]
+            #[must_use]
+            pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+                self.count.to_le_bytes()
+            }
+
+            /// Parses the request.
+            ///
+            /// # Errors
+            ///
+            /// [`WireError::InputLength`] if `bytes` is not [`Self::SIZE`] long;
+            /// [`WireError::ZeroCount`] for a count of 0.
+            ///
+            #[doc = $example]
+            pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
+                check_input_len(Self::SIZE, bytes.len())?;
+                match Reader::new(bytes).u32() {
+                    0 => Err(WireError::ZeroCount),
+                    count => Ok(Self { count }),
+                }
+            }
+        }
+    };
 }
 
-/// ACQUIRE's input: how many protections to take for the calling handle.
-pub type AcquireRequest = CountRequest;
-
-/// RELEASE's input: how many of the calling handle's protections to give back.
-pub type ReleaseRequest = CountRequest;
-
-impl CountRequest {
-    /// Bytes on the wire.
-    pub const SIZE: usize = 4;
-
-    /// The little-endian wire form.
+count_request!(
+    /// ACQUIRE's input: how many protections to take for the calling handle.
     ///
     /// ```
-    /// assert_eq!(rundown_abi::AcquireRequest { count: 1 }.to_bytes(), [1, 0, 0, 0]);
+    /// use rundown_abi::AcquireRequest;
+    /// let req = AcquireRequest { count: 2 };
+    /// assert_eq!(AcquireRequest::from_bytes(&req.to_bytes()), Ok(req));
     /// ```
-    #[must_use]
-    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        self.count.to_le_bytes()
-    }
+    AcquireRequest,
+    "```\nuse rundown_abi::{AcquireRequest, WireError};\nassert_eq!(AcquireRequest::from_bytes(&[0; 4]), Err(WireError::ZeroCount));\n```"
+);
 
-    /// Parses the request.
-    ///
-    /// # Errors
-    ///
-    /// [`WireError::InputLength`] if `bytes` is not [`Self::SIZE`] long;
-    /// [`WireError::ZeroCount`] for a count of 0.
+count_request!(
+    /// RELEASE's input: how many of the calling handle's protections to give back.
     ///
     /// ```
     /// use rundown_abi::{ReleaseRequest, WireError};
-    /// assert_eq!(ReleaseRequest::from_bytes(&[]), Err(WireError::InputLength { expected: 4, actual: 0 }));
-    /// assert!(ReleaseRequest::from_bytes(&[1, 0, 0, 0, 0]).is_err());
+    /// assert_eq!(ReleaseRequest::from_bytes(&[0; 4]), Err(WireError::ZeroCount));
     /// ```
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
-        check_input_len(Self::SIZE, bytes.len())?;
-        match Reader::new(bytes).u32() {
-            0 => Err(WireError::ZeroCount),
-            count => Ok(Self { count }),
-        }
-    }
-}
+    ReleaseRequest,
+    "```\nuse rundown_abi::{ReleaseRequest, WireError};\nassert_eq!(ReleaseRequest::from_bytes(&[]), Err(WireError::InputLength { expected: 4, actual: 0 }));\nassert!(ReleaseRequest::from_bytes(&[1, 0, 0, 0, 0]).is_err());\n```"
+);
 
 /// ACQUIRE's and RELEASE's output: what the calling handle holds afterwards.
 ///
@@ -106,4 +114,22 @@ impl HoldsReply {
     }
 }
 
-super::fixed_message!(CountRequest, HoldsReply);
+super::fixed_message!(AcquireRequest, ReleaseRequest, HoldsReply);
+
+super::describe! {
+    AcquireRequest => RUNDOWN_ACQUIRE_REQUEST in Ioctl {
+        count => Count: "How many protections to take for the calling handle: at least 1.",
+    }
+}
+
+super::describe! {
+    ReleaseRequest => RUNDOWN_RELEASE_REQUEST in Ioctl {
+        count => Count: "How many of the calling handle's protections to give back: at least 1.",
+    }
+}
+
+super::describe! {
+    HoldsReply => RUNDOWN_HOLDS_REPLY in Ioctl {
+        handle_holds => HandleHolds: "Protections the calling handle holds after the request.",
+    }
+}

@@ -1,10 +1,11 @@
-//! What every message is to the IOCTL tables and to typed calls: a size, and for those that
-//! cross the user/kernel boundary as bytes, an encoding and a decoding.
+//! What every message is to the IOCTL tables and to typed calls: a size and a layout, and for
+//! those that cross the user/kernel boundary as bytes, an encoding and a decoding.
 
-use super::{WireError, check_input_len};
+use super::{Described, WireError, check_input_len};
 
 /// A message's size on the wire. Every request's input and output is one (`()` for none); the
-/// tables' size checks come from it.
+/// tables' size checks come from it. Every message is also [`Described`]: its C layout and the
+/// meaning of each field.
 ///
 /// ```
 /// use rundown_abi::{Message, QueryReply, WriteRequest};
@@ -12,7 +13,7 @@ use super::{WireError, check_input_len};
 /// assert_eq!((<WriteRequest as Message>::MIN_SIZE, <WriteRequest as Message>::SIZE), (4, 260));
 /// assert_eq!(<() as Message>::SIZE, 0);
 /// ```
-pub trait Message: Sized {
+pub trait Message: Sized + Described {
     /// Bytes on the wire; the most, for a variable-length message.
     const SIZE: usize;
     /// The fewest bytes on the wire: [`SIZE`](Self::SIZE) but for a variable-length message.

@@ -13,30 +13,42 @@
 //! A field out of range (a count of 0, a length over [`MAX_PAYLOAD`], an unknown state) is
 //! `STATUS_INVALID_PARAMETER`.
 //!
-//! Every message is a [`Message`] (its size, which the IOCTL tables take their checks from); those
-//! that cross between user and kernel mode as bytes are also [`Encode`] and [`Decode`].
+//! Every message is a [`Message`] (its size, which the IOCTL tables take their checks from) and
+//! [`Described`] (its C struct and the meaning of each field, declared beside it with
+//! `describe!`: see [`Layout`]); those that cross between user and kernel mode as bytes are also
+//! [`Encode`] and [`Decode`].
 
 mod codec;
+mod describe;
+mod error;
+mod layout;
+mod message;
 
 pub(crate) use codec::{Reader, Writer};
-mod error;
-mod holds;
-mod message;
-mod payload;
-mod query;
-mod rotate;
-mod stats;
-mod version;
-
+pub(crate) use describe::{describe, field_kind, field_size};
 pub use error::WireError;
-pub use holds::{AcquireRequest, CountRequest, HoldsReply, ReleaseRequest};
+pub use layout::{CHeader, Described, Field, Kind, Layout, Meaning, NamedValue, NamedValues};
 pub(crate) use message::fixed_message;
 pub use message::{Decode, Encode, Message, WireBytes};
-pub use payload::{ReadReply, WriteReply, WriteRequest};
-pub use query::{ObjectState, QueryReply};
-pub use rotate::RotateReply;
-pub use stats::StatsReply;
-pub use version::{ABI_VERSION, DriverFlavour, ProtectionKind, VersionReply};
+
+/// `mod file; pub use file::*;` for each message file: its public items at `wire::` and, through
+/// the crate root's glob, at the root.
+macro_rules! message_files {
+    ($($file:ident),+ $(,)?) => {$(
+        mod $file;
+        pub use $file::*;
+    )+};
+}
+
+// A message added to one of these files needs no line here; a new file, one line.
+message_files! {
+    holds,
+    payload,
+    query,
+    rotate,
+    stats,
+    version,
+}
 
 /// The largest payload the shared object holds, in bytes.
 ///

@@ -243,6 +243,29 @@ impl WriteReply {
 
 super::fixed_message!(ReadReply, WriteReply);
 
+super::describe! {
+    ReadReply => RUNDOWN_READ_REPLY in Ioctl {
+        generation => Generation: "The generation read.",
+        version => Version: "The version read.",
+        len => Length: "Valid bytes at the start of `payload` (at most {MAX_PAYLOAD}).",
+        payload => Payload: "The payload; bytes past `len` are zero.",
+    }
+}
+
+super::describe! {
+    WriteRequest => RUNDOWN_WRITE_REQUEST in Ioctl {
+        len => Length: "The payload bytes that follow (at most {MAX_PAYLOAD}).",
+        payload => Payload:
+            "The payload: send only the first `len` bytes (an input of {WriteRequest::HEADER_SIZE} + `len` bytes).",
+    }
+}
+
+super::describe! {
+    WriteReply => RUNDOWN_WRITE_REPLY in Ioctl {
+        version => Version: "The payload's new version.",
+    }
+}
+
 const _: () = assert!(WriteRequest::SIZE == core::mem::size_of::<WriteRequest>());
 
 /// WRITE's input is variable: from [`WriteRequest::HEADER_SIZE`] to [`WriteRequest::SIZE`] bytes.

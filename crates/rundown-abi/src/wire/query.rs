@@ -135,3 +135,18 @@ impl QueryReply {
 }
 
 super::fixed_message!(QueryReply);
+
+super::describe! {
+    QueryReply => RUNDOWN_QUERY_REPLY in Ioctl {
+        generation => Generation: "The object's generation; ROTATE installs the next one.",
+        version => Version: "The payload's version; every WRITE changes it.",
+        holders => Holders: "Protections held on the object now, across all handles.",
+        state => State: "The object's state." in ObjectState {
+            Active => RUNDOWN_STATE_ACTIVE: "Acquisitions succeed.",
+            RunningDown => RUNDOWN_STATE_RUNNING_DOWN: "A rotation or the unload waits for holders; acquisitions fail.",
+            Completed => RUNDOWN_STATE_COMPLETED: "The run-down completed; the next generation is being installed.",
+        },
+        payload_len => PayloadLength: "The payload's length in bytes (at most {MAX_PAYLOAD}).",
+        handle_holds => HandleHolds: "Protections the calling handle holds.",
+    }
+}

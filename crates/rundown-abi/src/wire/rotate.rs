@@ -54,3 +54,11 @@ impl RotateReply {
 }
 
 super::fixed_message!(RotateReply);
+
+super::describe! {
+    RotateReply => RUNDOWN_ROTATE_REPLY in Ioctl {
+        old_generation => OldGeneration: "The generation retired.",
+        new_generation => NewGeneration: "The generation installed.",
+        waited_for_holders => WaitedForHolders: "Holders outstanding when the run-down began (0: no wait).",
+    }
+}

@@ -172,3 +172,21 @@ impl VersionReply {
 }
 
 super::fixed_message!(VersionReply);
+
+super::describe! {
+    VersionReply => RUNDOWN_VERSION_REPLY in Ioctl {
+        abi_version => AbiVersion:
+            "The contract's version, `RUNDOWN_ABI_VERSION` ({ABI_VERSION}) for this one; it changes only when a \
+             request or reply changes incompatibly.",
+        flavour => Flavour: "The driver's run-down implementation." in DriverFlavour {
+            Ntoskrnl => RUNDOWN_FLAVOUR_NTOSKRNL: "NtosKrnl's own run-down routines (the build for Windows).",
+            Portable => RUNDOWN_FLAVOUR_PORTABLE:
+                "The `rundown` crate's portable model with `KEVENT` waits (the build for Wine).",
+        },
+        protection => Protection: "The shared object's run-down reference." in ProtectionKind {
+            Plain => RUNDOWN_PROTECTION_PLAIN: "A plain `EX_RUNDOWN_REF`.",
+            CacheAware => RUNDOWN_PROTECTION_CACHE_AWARE: "An `EX_RUNDOWN_REF_CACHE_AWARE`, one counter per processor.",
+        },
+        max_payload => MaxPayload: "The largest payload WRITE accepts and READ returns ({MAX_PAYLOAD}).",
+    }
+}

@@ -6,8 +6,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 
 use rundown::irql::PassiveLevel;
-use rundown_abi::NtStatus;
-use rundown_service::{CancellableRequest, PendingRotation, PoolUsage, Rotator, Service};
+use rundown_abi::{Decode, Ioctl, IoctlRequest, NtStatus};
+use rundown_service::{CancellableRequest, PendingRotation, PoolUsage, Reply, Rotator, Service};
+
+/// A request's answer, read as request `R`'s reply: `send(..).reply::<requests::Query>()`.
+pub trait Answer {
+    /// The reply, if the request succeeded with `R`'s.
+    fn reply<R: IoctlRequest<Set = Ioctl>>(&self) -> Option<R::Output>
+    where
+        R::Output: Decode;
+}
+
+impl Answer for Result<Reply, NtStatus> {
+    fn reply<R: IoctlRequest<Set = Ioctl>>(&self) -> Option<R::Output>
+    where
+        R::Output: Decode,
+    {
+        self.as_ref().ok()?.decode::<R>()
+    }
+}
 
 pub fn irql() -> PassiveLevel {
     PassiveLevel::check().expect("test threads run at PASSIVE_LEVEL")

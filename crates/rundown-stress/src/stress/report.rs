@@ -8,7 +8,8 @@ use std::fmt;
 
 use rundown_abi::StatsReply;
 use rundown_abi::peer::PeerStats;
-use rundownctl::output::{PeerCounts, Stats};
+use rundownctl::fields::Fields;
+use rundownctl::output::PeerCounts;
 use serde::{Deserialize, Serialize};
 
 /// What one `stress-client` counted.
@@ -254,7 +255,7 @@ fn difference(before: u64, after: u64) -> i64 {
 /// Never: the counters are numbers.
 #[must_use]
 pub fn stats_line(label: &str, stats: &StatsReply) -> String {
-    format!("{label}: {}", serde_json::to_string(&Stats::from(stats)).expect("numbers serialize"))
+    format!("{label}: {}", serde_json::to_string(&Fields::of(stats)).expect("numbers serialize"))
 }
 
 /// The peer's detail line.

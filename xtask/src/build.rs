@@ -20,6 +20,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::apt;
 use crate::cmd::{target_dir, workspace_root};
+use rundown_wine_tests::file_names;
 
 /// Debian's toolchain, beside rustup's.
 pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
@@ -74,10 +75,10 @@ impl Driver {
     /// The image's file name under `target/sys/`.
     pub fn image_name(self, flavour: Flavour) -> &'static str {
         match (self, flavour) {
-            (Self::Owner, Flavour::Ntoskrnl) => "rundown_driver.sys",
-            (Self::Owner, Flavour::Portable) => "rundown_driver_portable.sys",
-            (Self::Peer, Flavour::Ntoskrnl) => "rundown_peer.sys",
-            (Self::Peer, Flavour::Portable) => "rundown_peer_portable.sys",
+            (Self::Owner, Flavour::Ntoskrnl) => file_names::OWNER_NTOSKRNL,
+            (Self::Owner, Flavour::Portable) => file_names::OWNER_PORTABLE,
+            (Self::Peer, Flavour::Ntoskrnl) => file_names::PEER_NTOSKRNL,
+            (Self::Peer, Flavour::Portable) => file_names::PEER_PORTABLE,
         }
     }
 
@@ -99,7 +100,7 @@ pub fn image_path(flavour: Flavour) -> PathBuf {
 
 /// Where rundownctl is written.
 pub fn tool_path() -> PathBuf {
-    output_dir().join("rundownctl.exe")
+    output_dir().join(file_names::TOOL)
 }
 
 /// Installs what is missing (Wine too, which the images are made to run in), then builds both
@@ -112,10 +113,15 @@ pub fn run() -> Result<()> {
         build_drivers(flavour, &patches)?;
     }
     build_tool()?;
-    println!(
-        "xtask: build: {} holds rundown_driver{{,_portable}}.sys, rundown_peer{{,_portable}}.sys, rundownctl.exe and rundown-stress.exe",
-        output_dir().display()
-    );
+    let built = [
+        file_names::OWNER_NTOSKRNL,
+        file_names::OWNER_PORTABLE,
+        file_names::PEER_NTOSKRNL,
+        file_names::PEER_PORTABLE,
+        file_names::TOOL,
+        file_names::TEST_TOOL,
+    ];
+    println!("xtask: build: {} holds {}", output_dir().display(), built.join(", "));
     Ok(())
 }
 
@@ -185,13 +191,13 @@ fn build_tool() -> Result<()> {
         .arg("--target-dir")
         .arg(&target_dir);
     run_logged(command, "the rundownctl build")?;
-    let built = target_dir.join(TOOL_TARGET).join("release").join("rundownctl.exe");
+    let built = target_dir.join(TOOL_TARGET).join("release").join(file_names::TOOL);
     let size = std::fs::metadata(&built).with_context(|| format!("could not read {}", built.display()))?.len();
-    ensure!(size <= MAX_TOOL_BYTES, "rundownctl.exe is {size} bytes, over the {MAX_TOOL_BYTES}-byte budget");
+    ensure!(size <= MAX_TOOL_BYTES, "{} is {size} bytes, over the {MAX_TOOL_BYTES}-byte budget", file_names::TOOL);
     std::fs::copy(&built, tool_path()).with_context(|| format!("could not copy {}", built.display()))?;
     // The test tool (stress, sessions, churn) beside it: the Wine tests and `xtask stress` run it.
-    let test_tool = target_dir.join(TOOL_TARGET).join("release").join("rundown-stress.exe");
-    std::fs::copy(&test_tool, output_dir().join("rundown-stress.exe"))
+    let test_tool = target_dir.join(TOOL_TARGET).join("release").join(file_names::TEST_TOOL);
+    std::fs::copy(&test_tool, output_dir().join(file_names::TEST_TOOL))
         .with_context(|| format!("could not copy {}", test_tool.display()))?;
     Ok(())
 }

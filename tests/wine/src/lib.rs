@@ -43,7 +43,7 @@ pub use host::WineHost;
 pub use log::{DebugLevel, DriverMessage, IHVDRIVER_ID};
 use process::Job;
 pub use process::{RunOutput, shell_line};
-pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, in_wine};
+pub use rig::{Answer, Artifacts, GROUP, Loader, PEER_SERVICE, Rig, SERVICE, STEP, Session, file_names, in_wine};
 pub use rundown_stress::stress::report::Totals;
 pub use session::Background;
 

@@ -10,6 +10,23 @@ use serde_json::{Map, Value};
 
 use crate::{Background, DebugLevel, RunOutput, WineHost};
 
+/// The file names `cargo xtask build` writes to `target/sys/`, declared once: xtask builds them,
+/// the rig loads them.
+pub mod file_names {
+    /// The owner driver for Windows (`ntoskrnl` flavour).
+    pub const OWNER_NTOSKRNL: &str = "rundown_driver.sys";
+    /// The owner driver for Wine (`portable` flavour).
+    pub const OWNER_PORTABLE: &str = "rundown_driver_portable.sys";
+    /// The sample peer for Windows.
+    pub const PEER_NTOSKRNL: &str = "rundown_peer.sys";
+    /// The sample peer for Wine.
+    pub const PEER_PORTABLE: &str = "rundown_peer_portable.sys";
+    /// The CLI.
+    pub const TOOL: &str = "rundownctl.exe";
+    /// The test tool: stress, sessions, churn, open-many, cycles.
+    pub const TEST_TOOL: &str = "rundown-stress.exe";
+}
+
 /// What the rig loads and runs: the portable driver images, rundownctl and the test tool.
 #[derive(Clone, Debug)]
 pub struct Artifacts {
@@ -31,10 +48,10 @@ impl Artifacts {
     #[must_use]
     pub fn in_dir(sys: &Path, hosts: PathBuf) -> Self {
         Self {
-            portable_sys: sys.join("rundown_driver_portable.sys"),
-            peer_sys: sys.join("rundown_peer_portable.sys"),
-            tool: sys.join("rundownctl.exe"),
-            test_tool: sys.join("rundown-stress.exe"),
+            portable_sys: sys.join(file_names::OWNER_PORTABLE),
+            peer_sys: sys.join(file_names::PEER_PORTABLE),
+            tool: sys.join(file_names::TOOL),
+            test_tool: sys.join(file_names::TEST_TOOL),
             hosts,
         }
     }

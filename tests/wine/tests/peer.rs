@@ -57,17 +57,22 @@ fn peer_start(peer: &mut Session, settings: PeerStartRequest) -> Result<()> {
     Ok(())
 }
 
+/// PEER_STATS.
+fn peer_stats(peer: &mut Session) -> Result<PeerStats> {
+    let answer = peer.send(&format!(
+        "raw --code {:#x} --input-hex - --output-len {}",
+        PeerIoctl::Stats.code(),
+        PeerStats::SIZE
+    ))?;
+    ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
+    Ok(PeerStats::from_bytes(&unhex(&answer.get("output"))?)?)
+}
+
 /// Waits until the peer's loop has done an iteration: its worker gets the interface first.
 fn until_peer_works(peer: &mut Session) -> Result<()> {
     let deadline = Instant::now() + STEP;
     loop {
-        let answer = peer.send(&format!(
-            "raw --code {:#x} --input-hex - --output-len {}",
-            PeerIoctl::Stats.code(),
-            PeerStats::SIZE
-        ))?;
-        ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
-        let stats = PeerStats::from_bytes(&unhex(&answer.get("output"))?)?;
+        let stats = peer_stats(peer)?;
         if stats.operations > 0 {
             return Ok(());
         }
@@ -172,13 +177,7 @@ fn the_peer_reads_consistently_from_a_timer_dpc() {
         peer_stop(&mut peer)?;
         let deadline = Instant::now() + STEP;
         loop {
-            let answer = peer.send(&format!(
-                "raw --code {:#x} --input-hex - --output-len {}",
-                PeerIoctl::Stats.code(),
-                PeerStats::SIZE
-            ))?;
-            ensure!(answer.ok, "PEER_STATS answered `{}`", answer.line);
-            let stats = PeerStats::from_bytes(&unhex(&answer.get("output"))?)?;
+            let stats = peer_stats(&mut peer)?;
             if stats.running == 0 {
                 break;
             }

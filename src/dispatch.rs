@@ -34,15 +34,17 @@ impl PendedIrp {
 }
 
 impl CancellableRequest for PendedIrp {
-    fn arm(&mut self) -> bool {
+    /// The `STATUS_PENDING` the dispatch routine returns.
+    type Pended = Completion;
+
+    fn arm(&mut self) -> Option<Completion> {
         self.0.set_cancel::<Owner>();
         if self.0.cancel_requested() && self.0.clear_cancel() {
             // IoCancelIrp ran before the cancel routine was set: not pended, completed by the
             // dispatch routine itself.
-            return false;
+            return None;
         }
-        self.0.mark_pending();
-        true
+        Some(self.0.mark_pending())
     }
 
     fn disarm(&mut self) -> bool {
@@ -86,9 +88,9 @@ pub(crate) fn control(
     let from_user_mode = !owner.sent_from_kernel_mode(&irp);
     let request = Request { code: request.code, input: &input, output_len: request.output_len, from_user_mode };
     match core.service.dispatch(handle, file.as_usize(), &request, PendedIrp(irp), &core.rotation, irql) {
-        Dispatched::Pended => {
+        Dispatched::Pended(pending) => {
             core.doorbell.signal(&*irql);
-            Completion::PENDING
+            pending
         }
         Dispatched::Complete(PendedIrp(irp), Ok(Reply::InterfaceRequested)) => give_interface(owner, irp, irql),
         Dispatched::Complete(PendedIrp(mut irp), Ok(reply)) => {

@@ -9,11 +9,15 @@ use rundown_abi::NtStatus;
 ///
 /// The queue calls these under its spin lock, so they run at `DISPATCH_LEVEL` and must not wait.
 pub trait CancellableRequest: Send {
+    /// What marking the request pending gives: in the driver, the `STATUS_PENDING` its dispatch
+    /// routine returns, which only `IoMarkIrpPending`'s wrapper makes.
+    type Pended: core::fmt::Debug;
+
     /// Sets the cancel routine and marks the request pending (`IoSetCancelRoutine`,
-    /// `IoMarkIrpPending`); false, changing nothing, if it was cancelled already
+    /// `IoMarkIrpPending`); `None`, changing nothing, if it was cancelled already
     /// (`Irp->Cancel` set and the cancel routine taken back), so the caller completes it with
     /// `STATUS_CANCELLED` without ever pending it.
-    fn arm(&mut self) -> bool;
+    fn arm(&mut self) -> Option<Self::Pended>;
 
     /// Takes the cancel routine back (`IoSetCancelRoutine(Irp, NULL)`): true if it was still
     /// set, so it will never run and the caller completes the request; false if Windows already
@@ -57,7 +61,8 @@ struct Slot<C> {
 ///
 /// struct Request(&'static str);
 /// impl CancellableRequest for Request {
-///     fn arm(&mut self) -> bool { true }
+///     type Pended = ();
+///     fn arm(&mut self) -> Option<()> { Some(()) }
 ///     fn disarm(&mut self) -> bool { true }
 /// }
 ///
@@ -101,7 +106,7 @@ impl<C: CancellableRequest> PendingRotation<C> {
         handle: HandleKey,
         handle_cleaned_up: impl FnOnce() -> bool,
         irql: &mut Irql<impl AtMost<Dispatch>>,
-    ) -> Result<(), (C, NtStatus)> {
+    ) -> Result<C::Pended, (C, NtStatus)> {
         let mut slot = self.slot.lock(irql);
         if handle_cleaned_up() {
             return Err((request, NtStatus::FILE_CLOSED));
@@ -112,11 +117,11 @@ impl<C: CancellableRequest> PendingRotation<C> {
         if slot.waiting.is_some() || slot.rotating {
             return Err((request, NtStatus::DEVICE_BUSY));
         }
-        if !request.arm() {
+        let Some(pended) = request.arm() else {
             return Err((request, NtStatus::CANCELLED));
-        }
+        };
         slot.waiting = Some(Waiting { request, handle, cancelling: false });
-        Ok(())
+        Ok(pended)
     }
 
     /// The owner thread starts a rotation for the pended request, which stays cancellable; false

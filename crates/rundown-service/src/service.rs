@@ -33,12 +33,13 @@ pub struct Request<'b> {
 /// What [`Service::dispatch`] did with a request.
 #[expect(clippy::large_enum_variant, reason = "returned once per request, on the stack, as `Reply` is")]
 #[derive(Debug)]
-pub enum Dispatched<C> {
+pub enum Dispatched<C: CancellableRequest> {
     /// Complete the request now with this answer.
     Complete(C, Result<Reply, NtStatus>),
     /// A ROTATE, pended and cancellable: the rotator, its cancellation, its handle's CLEANUP or
-    /// the unload completes it, through [`PendingRotation`].
-    Pended,
+    /// the unload completes it, through [`PendingRotation`]. What [`CancellableRequest::arm`]
+    /// gave (the driver's `STATUS_PENDING`).
+    Pended(C::Pended),
 }
 
 /// The driver's shared object and everything requests do to it.
@@ -244,7 +245,7 @@ impl<'r> Service<'r> {
     ) -> Dispatched<C> {
         match self.control(handle, request, irql) {
             Ok(Reply::RotateQueued) => match pending.queue(irp, handle_key, || handle.holds.is_closed(), irql) {
-                Ok(()) => Dispatched::Pended,
+                Ok(pended) => Dispatched::Pended(pended),
                 Err((irp, status)) => Dispatched::Complete(irp, Err(status)),
             },
             answer => Dispatched::Complete(irp, answer),

@@ -36,8 +36,10 @@ pub mod harness {
     struct Irp;
 
     impl CancellableRequest for Irp {
-        fn arm(&mut self) -> bool {
-            true
+        type Pended = ();
+
+        fn arm(&mut self) -> Option<()> {
+            Some(())
         }
 
         fn disarm(&mut self) -> bool {
@@ -467,7 +469,7 @@ pub mod harness {
             let dispatched =
                 self.service.dispatch(&self.handles[handle], handle, request, Irp, &self.pending, &mut self.irql);
             let answer = match dispatched {
-                Dispatched::Pended => Ok(Reply::RotateQueued),
+                Dispatched::Pended(()) => Ok(Reply::RotateQueued),
                 Dispatched::Complete(Irp, answer) => answer,
             };
             let model = &mut self.model;

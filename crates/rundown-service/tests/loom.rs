@@ -296,14 +296,16 @@ impl LoomIrp {
 }
 
 impl CancellableRequest for LoomIrp {
+    type Pended = ();
+
     /// `IoSetCancelRoutine(Irp, routine)`, then the `Irp->Cancel` check a dispatch routine makes.
-    fn arm(&mut self) -> bool {
+    fn arm(&mut self) -> Option<()> {
         self.state.cancel_routine.store(true, SeqCst);
         if self.state.cancel.load(SeqCst) && self.state.cancel_routine.swap(false, SeqCst) {
-            return false;
+            return None;
         }
         self.state.pended.store(true, SeqCst);
-        true
+        Some(())
     }
 
     /// `IoSetCancelRoutine(Irp, NULL)`.
@@ -363,7 +365,7 @@ fn cancel_racing_the_owner_completes_a_pended_rotate_exactly_once() {
         let handle = service.open_handle();
         let (irp, state) = LoomIrp::new();
         match service.dispatch(&handle, KEY, &request(Ioctl::Rotate, &[]), irp, pending, &mut irql) {
-            Dispatched::Pended => assert!(state.pended.load(SeqCst), "pended without IoMarkIrpPending"),
+            Dispatched::Pended(()) => assert!(state.pended.load(SeqCst), "pended without IoMarkIrpPending"),
             Dispatched::Complete(_, answer) => panic!("ROTATE was not pended: {answer:?}"),
         }
 

@@ -37,7 +37,7 @@ fn completed_at_once(dispatched: Dispatched<TestIrp>) -> NtStatus {
             irp.complete(status);
             status
         }
-        Dispatched::Pended => panic!("pended"),
+        Dispatched::Pended(()) => panic!("pended"),
     }
 }
 
@@ -47,14 +47,14 @@ fn a_second_rotate_is_busy_until_the_first_is_completed() {
         let pending = PendingRotation::new();
         let handle = service.open_handle();
         let (first, first_state) = dispatch(service, &handle, 1, &pending);
-        assert!(matches!(first, Dispatched::Pended) && first_state.pended());
+        assert!(matches!(first, Dispatched::Pended(())) && first_state.pended());
         assert_eq!(completed_at_once(dispatch(service, &handle, 1, &pending).0), NtStatus::DEVICE_BUSY);
         assert!(pending.begin(&mut irql()));
         let reply = rotator.rotate(&irql());
         pending.finish(&mut irql()).expect("not cancelled").complete(NtStatus::SUCCESS);
         assert_eq!((reply.new_generation, first_state.completions()), (2, 1));
         let (third, _) = dispatch(service, &handle, 1, &pending);
-        assert!(matches!(third, Dispatched::Pended), "the next ROTATE works");
+        assert!(matches!(third, Dispatched::Pended(())), "the next ROTATE works");
     });
 }
 
@@ -69,7 +69,7 @@ fn cancelling_a_rotate_that_waits_completes_it_at_once_and_the_run_down_carries_
         let (holder, rotating) = (service.open_handle(), service.open_handle());
         hold(service, &holder);
         let (pended, irp) = dispatch(service, &rotating, 2, &pending);
-        assert!(matches!(pended, Dispatched::Pended));
+        assert!(matches!(pended, Dispatched::Pended(())));
         std::thread::scope(|scope| {
             let owner = scope.spawn(|| {
                 assert!(pending.begin(&mut irql()));
@@ -90,7 +90,7 @@ fn cancelling_a_rotate_that_waits_completes_it_at_once_and_the_run_down_carries_
             assert_eq!((reply.new_generation, reply.waited_for_holders), (2, 1));
         });
         let (next, _) = dispatch(service, &rotating, 2, &pending);
-        assert!(matches!(next, Dispatched::Pended), "the next ROTATE works");
+        assert!(matches!(next, Dispatched::Pended(())), "the next ROTATE works");
     });
 }
 
@@ -203,7 +203,7 @@ fn a_rotate_racing_its_handles_cleanup_is_never_left_pending() {
                 rotate.join().expect("rotate")
             });
             match dispatched {
-                Dispatched::Pended => {
+                Dispatched::Pended(()) => {
                     assert_eq!(state.completions(), 1, "pended, so CLEANUP must have cancelled it");
                     assert_eq!(state.status(), NtStatus::CANCELLED);
                 }

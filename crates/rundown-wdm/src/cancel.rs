@@ -3,10 +3,10 @@
 //!
 //! The usual dance, under the lock of the queue that keeps the IRP: [`Irp::set_cancel`], then if
 //! [`Irp::cancel_requested`] and [`Irp::clear_cancel`] gives the routine back, complete the IRP
-//! `STATUS_CANCELLED` at once; otherwise [`Irp::mark_pending`], keep it and return
-//! [`Completion::PENDING`](crate::Completion::PENDING). Whoever takes it out of the queue later
-//! first calls `clear_cancel`: true, and it completes the IRP; false, and the cancel routine,
-//! already running, does.
+//! `STATUS_CANCELLED` at once; otherwise [`Irp::mark_pending`], keep it and return the
+//! `STATUS_PENDING` [`Completion`](crate::Completion) that gave. Whoever takes it out of the
+//! queue later first calls `clear_cancel`: true, and it completes the IRP; false, and the cancel
+//! routine, already running, does.
 
 use core::ffi::c_void;
 use core::sync::atomic::AtomicPtr;
@@ -17,7 +17,7 @@ use wdk_sys::{DRIVER_CANCEL, PIRP};
 use crate::wdk_values::SL_PENDING_RETURNED;
 use rundown::irql::{Dispatch, Irql};
 
-use crate::{Driver, Irp, Loadable};
+use crate::{Completion, Driver, Irp, Loadable};
 
 /// A driver that pends IRPs with a cancel routine ([`Irp::set_cancel`] takes only such a
 /// driver): it must complete the IRP the routine ran for, or its caller waits for ever (and on
@@ -70,26 +70,28 @@ impl IrpId {
 }
 
 impl Irp {
-    /// Marks the IRP pending (`IoMarkIrpPending`): the dispatch routine then returns
-    /// [`Completion::PENDING`](crate::Completion::PENDING), and whoever keeps the IRP completes it
-    /// later.
+    /// Marks the IRP pending (`IoMarkIrpPending`) and gives the `STATUS_PENDING` completion the
+    /// dispatch routine returns (the only way to get one: a routine cannot return
+    /// `STATUS_PENDING` for an IRP it did not mark); whoever keeps the IRP completes it later.
     ///
     /// ```
     /// use rundown_wdm::{Completion, Irp};
     ///
     /// # // Defined, never called: the host that runs the doctests has no I/O manager.
     /// fn pend(mut irp: Irp, queue: &mut Vec<Irp>) -> Completion {
-    ///     irp.mark_pending();
+    ///     let pending = irp.mark_pending();
     ///     queue.push(irp);
-    ///     Completion::PENDING
+    ///     pending
     /// }
     /// ```
-    pub fn mark_pending(&mut self) {
+    #[must_use = "the dispatch routine returns this STATUS_PENDING"]
+    pub fn mark_pending(&mut self) -> Completion {
         self.marked_pending = true;
         let location = self.current_location();
         // SAFETY: this driver's stack location, valid while the driver owns the IRP (the `Irp`
         // invariant), whose `Control` it may set; nobody else writes it meanwhile.
         unsafe { (*location).Control |= SL_PENDING_RETURNED };
+        Completion::PENDING
     }
 
     /// `Irp->CancelRoutine` as an atomic: `IoCancelIrp` exchanges it from other threads.
@@ -107,17 +109,17 @@ impl Irp {
     /// [`id`](Self::id).
     ///
     /// ```
-    /// use rundown_wdm::{Cancel, Irp, Loadable};
+    /// use rundown_wdm::{Cancel, Completion, Irp, Loadable};
     ///
-    /// /// Arms `irp` for `D`; false if it was cancelled already (complete it then).
+    /// /// Arms `irp` for `D`: the `STATUS_PENDING` the dispatch routine returns, or `None` if
+    /// /// it was cancelled already (complete it then).
     /// # // Defined, never called: the host that runs the doctests has no I/O manager.
-    /// fn arm<D: Loadable + Cancel>(irp: &mut Irp) -> bool {
+    /// fn arm<D: Loadable + Cancel>(irp: &mut Irp) -> Option<Completion> {
     ///     irp.set_cancel::<D>();
     ///     if irp.cancel_requested() && irp.clear_cancel() {
-    ///         return false;
+    ///         return None;
     ///     }
-    ///     irp.mark_pending();
-    ///     true
+    ///     Some(irp.mark_pending())
     /// }
     /// ```
     pub fn set_cancel<D: Loadable + Cancel>(&mut self) {

@@ -302,7 +302,8 @@ mod tests {
     fn a_marked_irp_returns_pending_whatever_it_completes_with() {
         let mut request = Request::new(IRP_MJ_DEVICE_CONTROL, METHOD_BUFFERED, b"", 0);
         let mut irp = request.irp();
-        irp.mark_pending();
+        let pending = irp.mark_pending();
+        assert_eq!(pending, Completion::PENDING);
         assert_eq!(irp.complete(NtStatus::SUCCESS, 0), Completion::PENDING);
         assert_eq!(request.io_status().0, NtStatus::SUCCESS.raw(), "completed with its own status");
     }

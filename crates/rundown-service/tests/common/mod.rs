@@ -89,13 +89,15 @@ impl TestIrp {
 }
 
 impl CancellableRequest for TestIrp {
-    fn arm(&mut self) -> bool {
+    type Pended = ();
+
+    fn arm(&mut self) -> Option<()> {
         self.state.cancel_routine.store(true, SeqCst);
         if self.state.cancel.load(SeqCst) && self.state.cancel_routine.swap(false, SeqCst) {
-            return false;
+            return None;
         }
         self.state.pended.store(true, SeqCst);
-        true
+        Some(())
     }
 
     fn disarm(&mut self) -> bool {

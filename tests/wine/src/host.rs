@@ -45,7 +45,10 @@ const LOG_POLL: Duration = Duration::from_millis(50);
 /// `DbgPrintEx`), with the component id and importance bits in front ([`log`]). So
 /// `warn+debugstr` is what captures the error- and the info-level lines alike, and no other
 /// channel would add a level; the tests see each line's level in [`DriverMessage::filter`].
-const SERVICES_DEBUG: &str = "-all,err+all,warn+debugstr";
+///
+/// `+loaddll` adds where each module was loaded and when it went, so that a crash is placed in its
+/// module ([`log::crash_module`]).
+const SERVICES_DEBUG: &str = "-all,err+all,warn+debugstr,+loaddll";
 /// `WINEDEBUG` for user-mode tools: nothing, so that their output is their own. (A leading
 /// `-all` also keeps Debian's launcher from printing its wine32 hint.)
 const TOOL_DEBUG: &str = "-all";
@@ -225,8 +228,9 @@ impl WineHost {
 
     /// An error quoting the first crash line, if the log has one.
     pub fn ensure_no_crash(&self) -> Result<()> {
-        match self.crash_lines()?.first() {
-            Some(line) => bail!("the driver crashed: {line}"),
+        let text = self.log_text()?;
+        match log::crash_lines(&text).first() {
+            Some(line) => bail!("the driver crashed: {line}{}", in_module(&text, line)),
             None => Ok(()),
         }
     }
@@ -242,7 +246,7 @@ impl WineHost {
                 return Ok(messages);
             }
             if let Some(line) = log::crash_lines(&text).first() {
-                bail!("the driver crashed before logging `{needle}`: {line}");
+                bail!("the driver crashed before logging `{needle}`: {line}{}", in_module(&text, line));
             }
             if Instant::now() >= deadline {
                 bail!("no driver message contained `{needle}` within {}{}", seconds(timeout), section("log", &text));
@@ -357,4 +361,9 @@ fn services_writing_to(log: &Path) -> usize {
         })
         .filter(|entry| fs::read_link(entry.path().join("fd/2")).is_ok_and(|target| target == log))
         .count()
+}
+
+/// ` (in <module ...>)` for a crash line whose address `log`'s `+loaddll` lines place, else nothing.
+fn in_module(log: &str, crash_line: &str) -> String {
+    log::crash_module(log, crash_line).map_or_else(String::new, |module| format!(" (in {module})"))
 }

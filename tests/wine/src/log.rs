@@ -82,6 +82,42 @@ pub fn driver_messages(log: &str) -> Vec<DriverMessage> {
     messages
 }
 
+/// Which module the address a crash line names lies in, as far as the `+loaddll` lines before it
+/// tell: the one loaded at the highest base at or below the address, in any process, and whether
+/// it was unloaded before the crash (code run after its image went). `None` without such lines.
+///
+/// Wine relocates a second image with the same preferred base (both drivers ask for
+/// 0x180000000), so a driver's code may sit anywhere; this is what names it.
+pub fn crash_module(log: &str, crash_line: &str) -> Option<String> {
+    let address = crash_line.rsplit_once("at address ")?.1.split_whitespace().next()?;
+    let address = u64::from_str_radix(address, 16).ok()?;
+    let before = log.split(crash_line).next().unwrap_or(log);
+    let mut best: Option<(u64, &str, bool)> = None;
+    for line in before.lines() {
+        let Some((class, channel, rest)) = debug_prefix(line) else { continue };
+        if class != "trace" || channel != "loaddll" {
+            continue;
+        }
+        if let Some(loaded) = rest.strip_prefix("build_module Loaded ") {
+            let Some((name, at)) = loaded.rsplit_once(" at ") else { continue };
+            let Some(base) = at.split(':').next().and_then(|base| u64::from_str_radix(base, 16).ok()) else {
+                continue;
+            };
+            if base <= address && best.is_none_or(|(known, ..)| base >= known) {
+                best = Some((base, name, false));
+            }
+        } else if let Some(unloaded) = rest.strip_prefix("free_modref Unloaded module ")
+            && let Some((_, name, gone)) = best.as_mut()
+            && unloaded.starts_with(*name)
+        {
+            *gone = true;
+        }
+    }
+    let (base, name, gone) = best?;
+    let state = if gone { "unloaded before the crash" } else { "loaded" };
+    Some(format!("{name} at {base:#X}, offset {:#X}, {state}", address - base))
+}
+
 /// The lines of `log` that report a crash, abort or bug check; the drivers' own messages are not
 /// searched, so a driver that prints "page fault" is not taken for a crash.
 pub fn crash_lines(log: &str) -> Vec<String> {
@@ -174,7 +210,7 @@ fn unescape(quoted: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{DebugLevel, DriverMessage, crash_lines, driver_messages, messages};
+    use super::{DebugLevel, DriverMessage, crash_lines, crash_module, driver_messages, messages};
 
     // Lines as Wine 8.0 wrote them for a scratch driver (DbgPrint) and for OutputDebugStringA.
     const LOG: &str = "\
@@ -209,6 +245,24 @@ second line
 0154:warn:debugstr:vDbgPrintExWithPrefix 00000000:00000001: DbgPrint
 0154:warn:debugstr:vDbgPrintExWithPrefix 0000004d:80000010: bits above 31
 ";
+
+    #[test]
+    fn a_crash_is_placed_in_the_module_its_address_falls_in() {
+        let log = "\
+0044:trace:loaddll:build_module Loaded L\"C:\\windows\\system32\\ntoskrnl.exe\" at 0000000140000000: builtin
+0044:trace:loaddll:build_module Loaded L\"C:\\windows\\system32\\drivers\\rundown_peer_portable.sys\" at 00000000024A0000: native
+0044:trace:loaddll:free_modref Unloaded module L\"C:\\windows\\system32\\drivers\\rundown_peer_portable.sys\" : native
+wine: Unhandled page fault on execute access to 00000000024A2BD0 at address 00000000024A2BD0 (thread 0448), starting debugger...
+";
+        let crash = crash_lines(log).remove(0);
+        assert_eq!(
+            crash_module(log, &crash).as_deref(),
+            Some(
+                "L\"C:\\windows\\system32\\drivers\\rundown_peer_portable.sys\" at 0x24A0000, offset 0x2BD0, unloaded before the crash"
+            )
+        );
+        assert_eq!(crash_module("", &crash), None, "no +loaddll lines: nothing to say");
+    }
 
     #[test]
     fn dbgprintex_messages_keep_their_component_and_level() {

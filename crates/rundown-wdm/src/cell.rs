@@ -5,14 +5,19 @@ use alloc::boxed::Box;
 use core::cell::UnsafeCell;
 use core::ops::Deref;
 use core::ptr::NonNull;
-use core::sync::atomic::AtomicPtr;
-use core::sync::atomic::Ordering::{Acquire, Release};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicPtr, AtomicUsize};
 
 use rundown::irql::{AtMost, Dispatch, Irql, Passive};
 use rundown::{RundownGuard, RundownRef};
 
 use crate::Driver;
 use crate::unclosed::UnclosedFiles;
+
+/// How long the portable flavours' unload waits for CLOSEs on their way (Wine), in microseconds.
+const CLOSES_IN_FLIGHT_US: u32 = 100_000;
+/// How often it looks, in microseconds.
+const CLOSE_POLL_US: u32 = 1_000;
 
 /// Where [`driver!`](crate::driver) keeps a driver's state (a `static` of its own).
 ///
@@ -49,6 +54,8 @@ pub struct DriverCell<D: Driver> {
     protection: UnsafeCell<RundownRef>,
     state: AtomicPtr<D>,
     unclosed: UnclosedFiles<D::File>,
+    /// File objects CREATE opened and CLOSE has not closed (see [`Self::closes_in_flight`]).
+    open_files: AtomicUsize,
 }
 
 // SAFETY: the state is shared as `&D` (`D: Sync`) on any thread, and moved in and out by DriverEntry
@@ -93,6 +100,49 @@ impl<D: Driver> DriverCell<D> {
             protection: UnsafeCell::new(RundownRef::new()),
             state: AtomicPtr::new(core::ptr::null_mut()),
             unclosed: UnclosedFiles::new(),
+            open_files: AtomicUsize::new(0),
+        }
+    }
+
+    /// CREATE opened a file object of the driver's devices.
+    pub(crate) fn file_opened(&self) {
+        self.open_files.fetch_add(1, Relaxed);
+    }
+
+    /// CLOSE closed one (never below zero: a CLOSE for a file of an earlier load of the image
+    /// counts nothing).
+    pub(crate) fn file_closed(&self) {
+        let _ = self.open_files.fetch_update(Relaxed, Relaxed, |open| open.checked_sub(1));
+    }
+
+    /// Wine accommodation (the portable flavours only): Wine calls DriverUnload as soon as the
+    /// service is stopped, even while the CLEANUP and CLOSE of a handle a process closed just
+    /// before are still on their way to the driver on another thread; delivered after the image
+    /// is unmapped, they would run code that is gone (seen once in about a thousand stop cycles:
+    /// a page fault executing inside the peer's image, relocated by Wine, after its unload, on a
+    /// thread other than the unload's). So the unload first
+    /// gives such CLOSEs up to [`CLOSES_IN_FLIGHT_US`] to arrive; a handle a process still holds
+    /// keeps its file open, and the unload goes on after that long. On Windows the I/O manager
+    /// calls DriverUnload only after the last CLOSE.
+    fn closes_in_flight(&self, irql: &Irql<Passive>) {
+        if cfg!(feature = "ntoskrnl") {
+            // Windows sends every CLOSE before DriverUnload: nothing to wait for.
+            return;
+        }
+        let open = self.open_files.load(Relaxed);
+        let mut waited = 0;
+        while self.open_files.load(Relaxed) > 0 && waited < CLOSES_IN_FLIGHT_US {
+            crate::sleep_us(CLOSE_POLL_US, irql);
+            waited += CLOSE_POLL_US;
+        }
+        if open > 0 {
+            let still_open = self.open_files.load(Relaxed);
+            crate::info!(
+                "{}: unload: {open} files open, {} closed within {} ms",
+                D::NAME,
+                open.saturating_sub(still_open),
+                waited / 1000
+            );
         }
     }
 
@@ -110,6 +160,7 @@ impl<D: Driver> DriverCell<D> {
         // SAFETY: nobody else uses the reference now (caller). A fresh one is active: an earlier
         // load of the same image (if the image stayed mapped) left it run down.
         unsafe { self.protection.get().write(RundownRef::new()) };
+        self.open_files.store(0, Relaxed);
         // INVARIANT: leaked here, freed by `unload` once run down.
         self.state.store(Box::into_raw(state), Release);
     }
@@ -137,6 +188,7 @@ impl<D: Driver> DriverCell<D> {
     /// Called by DriverUnload only, once.
     pub(crate) unsafe fn unload(&self, irql: &mut Irql<Passive>) {
         let Some(state) = NonNull::new(self.state.load(Acquire)) else { return };
+        self.closes_in_flight(irql);
         {
             // SAFETY: published by `load`, freed only below.
             let loaded = unsafe { state.as_ref() };

@@ -48,6 +48,9 @@ pub(crate) unsafe extern "C" fn create<D: Loadable>(_device: PDEVICE_OBJECT, irp
         Ok(context) => attach::<D>(file, context, &mut irql),
         Err(status) => status,
     };
+    if status.is_success() {
+        D::cell().file_opened();
+    }
     irp.complete(status, 0).raw()
 }
 
@@ -93,6 +96,7 @@ pub(crate) unsafe extern "C" fn close<D: Loadable>(_device: PDEVICE_OBJECT, irp:
     let irp = unsafe { Irp::from_raw(irp) };
     let Some(state) = D::cell().enter(&irql) else { return refuse(irp) };
     let context = irp.file_object().and_then(|file| detach::<D>(file, &mut irql));
+    D::cell().file_closed();
     let status = state.close(&irp, context, &mut irql);
     irp.complete(status, 0).raw()
 }

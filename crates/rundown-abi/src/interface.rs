@@ -52,7 +52,7 @@ pub struct Guid {
 }
 
 impl core::fmt::Display for Guid {
-    /// The registry form, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
+    /// The registry form: braces around five groups of 8, 4, 4, 4 and 12 upper-case hex digits.
     ///
     /// ```
     /// use rundown_abi::RUNDOWN_INTERFACE_GUID;

@@ -197,8 +197,10 @@ impl PeerStartRequest {
     }
 }
 
-/// What the worker loop saw (PEER_STOP, PEER_STATS).
+/// What the worker loop saw (PEER_STOP, PEER_STATS). With the `serde` feature it serializes as
+/// its fields, by their Rust names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[repr(C)]
 pub struct PeerStats {
     /// Iterations that acquired, checked and released.

@@ -555,53 +555,33 @@ impl PeerStarted {
     }
 }
 
-/// The peer's counts (PEER_STOP, PEER_STATS), since the peer driver loaded.
+/// The peer's counts (PEER_STOP, PEER_STATS), since the peer driver loaded: its reply as it is,
+/// serialized by rundown-abi's `serde` derive, rendered with labels of its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PeerCounts {
-    /// Iterations of the worker loop.
-    pub operations: u64,
-    /// Of them, in the timer's DPC.
-    pub dispatch_operations: u64,
-    /// Acquisitions refused.
-    pub refused: u64,
-    /// Reads that found the object inconsistent.
-    pub inconsistencies: u64,
-    /// Generations seen.
-    pub generations_seen: u64,
-    /// The last generation seen.
-    pub last_generation: u64,
-    /// 1 while the worker runs.
-    pub running: u32,
-}
+#[serde(transparent)]
+pub struct PeerCounts(pub PeerStats);
 
 impl From<&PeerStats> for PeerCounts {
     fn from(stats: &PeerStats) -> Self {
-        Self {
-            operations: stats.operations,
-            dispatch_operations: stats.dispatch_operations,
-            refused: stats.refused,
-            inconsistencies: stats.inconsistencies,
-            generations_seen: stats.generations_seen,
-            last_generation: stats.last_generation,
-            running: stats.running,
-        }
+        Self(*stats)
     }
 }
 
 impl PeerCounts {
     fn render(&self) -> String {
-        let running = match self.running {
+        let Self(stats) = self;
+        let running = match stats.running {
             0 => "no".to_owned(),
             1 => "yes".to_owned(),
             other => format!("unknown ({other})"),
         };
         Table::new()
-            .row("operations", self.operations)
-            .row("in timer DPC", self.dispatch_operations)
-            .row("refused", self.refused)
-            .row("inconsistencies", self.inconsistencies)
-            .row("generations seen", self.generations_seen)
-            .row("last generation", self.last_generation)
+            .row("operations", stats.operations)
+            .row("in timer DPC", stats.dispatch_operations)
+            .row("refused", stats.refused)
+            .row("inconsistencies", stats.inconsistencies)
+            .row("generations seen", stats.generations_seen)
+            .row("last generation", stats.last_generation)
             .row("running", running)
             .render()
     }
